@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util'
+import { ConfigError } from './config/config.ts'
+import { MigrationError } from './db/migrate.ts'
+import { ContractError } from './http/openapi-document.ts'
+
+const HELP = `hotline-gateway: interoperability gateway for hotlines fighting online child sexual abuse material
+
+Usage:
+  hotline-gateway serve [--no-migrate]   apply pending migrations, then serve the API
+  hotline-gateway migrate                apply pending migrations and exit
+  hotline-gateway --help                 show this help
+
+Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
+LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL.
+Without DATABASE_URL the gateway runs on embedded PGlite under DATA_DIR.`
+
+type Command = (args: string[]) => Promise<number>
+
+const COMMANDS: Record<string, Command> = {
+  async serve(args) {
+    const { values } = parseArgs({ args, options: { 'no-migrate': { type: 'boolean', default: false } }, strict: true })
+    const { serve } = await import('./server.ts')
+    await serve({ migrate: !values['no-migrate'] })
+    return -1 // keep running; the signal handler exits
+  },
+  async migrate(args) {
+    parseArgs({ args, options: {}, strict: true })
+    const { runMigrations } = await import('./server.ts')
+    const applied = await runMigrations()
+    console.log(applied.length === 0 ? 'database schema is up to date' : `applied ${applied.map((m) => m.file).join(', ')}`)
+    return 0
+  },
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP)
+    return name === undefined ? 2 : 0
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    console.error(`hotline-gateway: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}. Try --help.`)
+    return 2
+  }
+  try {
+    return await command(rest)
+  } catch (error) {
+    return reportFailure(name, error)
+  }
+}
+
+const KNOWN_FAILURES = [ConfigError, MigrationError, ContractError]
+
+function reportFailure(command: string, error: unknown): number {
+  if (error instanceof Error && (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`hotline-gateway ${command}: ${error.message}. Try --help.`)
+    return 2
+  }
+  if (KNOWN_FAILURES.some((kind) => error instanceof kind)) {
+    console.error(`hotline-gateway ${command}: ${(error as Error).message}`)
+    return 1
+  }
+  console.error(`hotline-gateway ${command} failed:`, error)
+  return 1
+}

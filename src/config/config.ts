@@ -1,0 +1,77 @@
+import { Ajv } from 'ajv'
+import { resolve } from 'node:path'
+
+/**
+ * Configuration comes only from environment variables, validated once at start-up.
+ * Messages name the variable and what is wrong, never the value of a secret.
+ */
+export interface Config {
+  databaseUrl: string | undefined
+  host: string
+  port: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  dataDir: string
+  nodeEnv: 'development' | 'production' | 'test'
+  bodyLimit: number
+  shutdownGraceMs: number
+  publicUrl: string | undefined
+}
+
+const SECRET_VARIABLES = new Set(['DATABASE_URL'])
+
+const envSchema = {
+  type: 'object',
+  properties: {
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://', description: 'a postgres:// URL' },
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    DATA_DIR: { type: 'string', minLength: 1, default: './data' },
+    NODE_ENV: { enum: ['development', 'production', 'test'], default: 'development' },
+    BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 67108864, default: 1048576 },
+    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://[^/]+(/.*)?$' },
+  },
+} as const
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true })
+const validateEnv = ajv.compile(envSchema)
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID'
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, unknown> = {}
+  for (const name of Object.keys(envSchema.properties)) {
+    const raw = env[name]
+    // An empty variable means "not set": shells and compose files produce them often.
+    if (raw !== undefined && raw !== '') values[name] = raw
+  }
+  if (!validateEnv(values)) throw new ConfigError(describe(validateEnv.errors ?? [], env))
+  return {
+    databaseUrl: values.DATABASE_URL as string | undefined,
+    host: values.HOST as string,
+    port: values.PORT as number,
+    logLevel: values.LOG_LEVEL as Config['logLevel'],
+    dataDir: resolve(values.DATA_DIR as string),
+    nodeEnv: values.NODE_ENV as Config['nodeEnv'],
+    bodyLimit: values.BODY_LIMIT as number,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS as number,
+    publicUrl: (values.PUBLIC_URL as string | undefined)?.replace(/\/$/, ''),
+  }
+}
+
+function describe(errors: NonNullable<typeof validateEnv.errors>, env: NodeJS.ProcessEnv): string[] {
+  return errors.map((error) => {
+    const name = error.instancePath.replace(/^\//, '')
+    const schema = envSchema.properties[name as keyof typeof envSchema.properties] as Record<string, unknown>
+    const expected = schema?.description ?? error.message ?? 'is invalid'
+    const shown = SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`
+    const allowed = 'enum' in (schema ?? {}) ? `one of ${(schema.enum as string[]).join(', ')}` : expected
+    return `${name} must be ${allowed}${shown}`
+  })
+}

@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { toFieldProblems } from './schema-compilers.ts'
+import { PROBLEM_MEDIA_TYPE, problem, problemBody, ProblemError, type FieldProblem } from './problems.ts'
+
+/** Fastify's own error codes, mapped onto our catalogue. */
+const FASTIFY_CODES: Record<string, ProblemError['code']> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'HG_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'HG_BAD_REQUEST',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'HG_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'HG_MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'HG_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_TYPE: 'HG_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'HG_BAD_REQUEST',
+}
+
+const PART: Record<string, FieldProblem['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+/**
+ * The one place where errors become responses: RFC 9457 problem+json, the request id in every body,
+ * internals never in a 5xx body (they go to the log, with the request id to find them).
+ */
+export function installErrorHandling(app: FastifyInstance, allowedMethods: (path: string) => string[]): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = toProblem(error)
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: mapped.code, status: mapped.status }, 'request refused')
+    return sendProblem(request, reply, mapped)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const methods = allowedMethods(path)
+    if (methods.length > 0) {
+      reply.header('allow', [...new Set(methods)].join(', '))
+      return sendProblem(request, reply, problem('HG_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`))
+    }
+    return sendProblem(request, reply, problem('HG_NOT_FOUND', `no operation at ${request.method} ${path}`))
+  })
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ProblemError): FastifyReply {
+  for (const [name, value] of Object.entries(error.extensions.headers ?? {})) reply.header(name, value)
+  const body = problemBody(error, request.id, request.url.split('?')[0])
+  // serialised here: the route's response schema describes its own payloads, not every problem
+  return reply.code(error.status).type(PROBLEM_MEDIA_TYPE).serializer((p: unknown) => JSON.stringify(p)).send(body)
+}
+
+function toProblem(error: FastifyError): ProblemError {
+  if (error instanceof ProblemError) return error
+  if (error.validation) {
+    const where = PART[error.validationContext ?? 'body'] ?? 'body'
+    const errors = toFieldProblems(error.validation as never, where)
+    const named = errors.map((e) => `${e.in} ${e.pointer || '/'} ${e.message}`).join('; ')
+    return problem('HG_VALIDATION', named, { errors })
+  }
+  const code = error.code ? FASTIFY_CODES[error.code] : undefined
+  if (code) return problem(code, error.message)
+  if (error instanceof SyntaxError && error.statusCode === 400) return problem('HG_MALFORMED_BODY', 'the body is not valid JSON')
+  if (error.statusCode === 429) return problem('HG_RATE_LIMITED', error.message)
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return problem('HG_BAD_REQUEST', error.message)
+  return problem('HG_INTERNAL', 'an internal error occurred; quote the request_id when you report it')
+}

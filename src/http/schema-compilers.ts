@@ -1,0 +1,101 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify/types/schema.js'
+import type { FieldProblem } from './problems.ts'
+import type { SchemaFile } from './schema-registry.ts'
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
+
+/** OpenAPI-only annotation keywords that JSON Schema 2020-12 does not define. */
+const OPENAPI_KEYWORDS = ['example', 'xml', 'externalDocs', 'discriminator']
+
+export function createAjv(schemas: SchemaFile[], options: { coerceTypes: boolean }): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    // the built-in `discriminator` needs OpenAPI's mapping rules; we only use it as an annotation
+    discriminator: false,
+    coerceTypes: options.coerceTypes,
+    useDefaults: false,
+    removeAdditional: false,
+  })
+  addFormats(ajv)
+  for (const keyword of OPENAPI_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['object', 'string', 'array', 'boolean', 'number', 'null'] })
+  ajv.addVocabulary(['x-sensitive', 'x-projection'])
+  for (const file of schemas) ajv.addSchema(file.schema, file.id)
+  return ajv
+}
+
+export interface SchemaCompilers {
+  body: Ajv2020
+  parameters: Ajv2020
+  validatorCompiler: FastifySchemaCompiler<Record<string, unknown>>
+  serializerCompiler: FastifySerializerCompiler<Record<string, unknown>>
+}
+
+/**
+ * Request bodies are validated strictly (no coercion, no stripping: unknown properties are errors);
+ * path, query and header values arrive as strings and are coerced to the declared types.
+ * Responses are validated against the contract before they are serialised: a handler that drifts
+ * from openapi.yaml fails loudly (500 + log) instead of leaking or silently dropping fields.
+ */
+export function createSchemaCompilers(schemas: SchemaFile[]): SchemaCompilers {
+  const body = createAjv(schemas, { coerceTypes: false })
+  const parameters = createAjv(schemas, { coerceTypes: true })
+  return {
+    body,
+    parameters,
+    validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? body : parameters).compile(schema),
+    serializerCompiler: ({ schema, method, url, httpStatus }) => {
+      const validate = body.compile(schema)
+      return (data: unknown) => {
+        if (!validate(data)) throw new ResponseContractError(`${method} ${url} ${httpStatus}`, validate)
+        return JSON.stringify(data)
+      }
+    },
+  }
+}
+
+export class ResponseContractError extends Error {
+  readonly code = 'HG_RESPONSE_CONTRACT'
+  constructor(where: string, validate: ValidateFunction) {
+    super(`response of ${where} does not match openapi.yaml: ${JSON.stringify(toFieldProblems(validate.errors ?? [], 'body'))}`)
+  }
+}
+
+/** ajv errors -> `{ in, pointer, message }`, the pointer naming the offending field itself. */
+export function toFieldProblems(errors: ErrorObject[], where: FieldProblem['in']): FieldProblem[] {
+  const seen = new Set<string>()
+  const out: FieldProblem[] = []
+  for (const error of errors) {
+    const problem = { in: where, pointer: pointerOf(error), message: messageOf(error) }
+    const key = `${problem.pointer}\u0000${problem.message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(problem)
+  }
+  return out
+}
+
+function pointerOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>
+  const child = params.missingProperty ?? params.additionalProperty ?? params.unevaluatedProperty
+  if (typeof child !== 'string') return error.instancePath
+  return `${error.instancePath}/${child.replaceAll('~', '~0').replaceAll('/', '~1')}`
+}
+
+function messageOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'required':
+      return 'is required'
+    case 'additionalProperties':
+    case 'unevaluatedProperties':
+      return 'is not allowed here (unknown property)'
+    case 'enum':
+      return `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+    default:
+      return error.message ?? 'is invalid'
+  }
+}

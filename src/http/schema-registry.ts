@@ -1,0 +1,50 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Every file in schemas/ carries `$id` = SCHEMA_BASE + its path; refs between files resolve against it. */
+export const SCHEMA_BASE = 'https://schemas.hotline-gateway.example/'
+export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url))
+
+export interface SchemaFile {
+  /** Path below schemas/, with forward slashes: `report.v1.json`, `defs/country.json`. */
+  path: string
+  id: string
+  schema: Record<string, unknown>
+}
+
+export class SchemaRegistryError extends Error {
+  readonly code = 'SCHEMA_REGISTRY_INVALID'
+}
+
+export async function readSchemaFiles(dir = SCHEMAS_DIR): Promise<SchemaFile[]> {
+  const files: SchemaFile[] = []
+  for (const file of await listJson(dir)) {
+    const path = relative(dir, file).split(sep).join('/')
+    let schema: Record<string, unknown>
+    try {
+      schema = JSON.parse(await readFile(file, 'utf8'))
+    } catch (error) {
+      throw new SchemaRegistryError(`schemas/${path} is not valid JSON: ${(error as Error).message}`)
+    }
+    const id = SCHEMA_BASE + path
+    if (schema.$id !== id) throw new SchemaRegistryError(`schemas/${path} must have "$id": "${id}"`)
+    files.push({ path, id, schema })
+  }
+  return files
+}
+
+async function listJson(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...(await listJson(full)))
+    else if (entry.name.endsWith('.json')) out.push(full)
+  }
+  return out.sort()
+}
+
+/** The components.schemas key a schema file gets in the bundled document: `defs/country.json` -> `defs.country`. */
+export function componentKey(path: string): string {
+  return path.replace(/\.json$/, '').replaceAll('/', '.')
+}

@@ -1,0 +1,55 @@
+import closeWithGrace from 'close-with-grace'
+import { pino, type Logger } from 'pino'
+import { buildApp } from './app.ts'
+import { loadConfig, type Config } from './config/config.ts'
+import { openDatabase, type Database } from './db/database.ts'
+import { migrate, readMigrations, type Migration } from './db/migrate.ts'
+import { loggerOptions } from './logging/logger.ts'
+
+export interface ServeOptions {
+  migrate: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+/** Starts the process: config, database, migrations, then the app; SIGTERM/SIGINT close it gracefully. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const config = loadConfig(options.env)
+  const logger = pino(loggerOptions(config))
+  const migrations = await readMigrations()
+  const database = await openDatabase(config, logger)
+  try {
+    if (options.migrate) await applyMigrations(database, migrations, logger)
+    const app = await buildApp({ config, database, migrations, logger })
+    closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'shutting down after an unexpected error')
+      else logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests')
+      await app.close()
+    })
+    const address = await app.listen({ host: config.host, port: config.port })
+    logger.info({ address, database: database.kind }, `hotline-gateway is up; API docs at ${docsUrl(config, address)}`)
+  } catch (error) {
+    await database.close().catch(() => undefined)
+    throw error
+  }
+}
+
+export async function runMigrations(env?: NodeJS.ProcessEnv): Promise<Migration[]> {
+  const config = loadConfig(env)
+  const logger = pino(loggerOptions(config))
+  const database = await openDatabase(config, logger)
+  try {
+    return await applyMigrations(database, await readMigrations(), logger)
+  } finally {
+    await database.close()
+  }
+}
+
+async function applyMigrations(database: Database, migrations: Migration[], logger: Logger): Promise<Migration[]> {
+  const applied = await migrate(database.pool, migrations, (m) => logger.info({ migration: m.file }, 'migration applied'))
+  logger.info({ applied: applied.length, total: migrations.length }, 'database schema is up to date')
+  return applied
+}
+
+function docsUrl(config: Config, address: string): string {
+  return `${config.publicUrl ?? address.replace('://0.0.0.0', '://127.0.0.1')}/docs`
+}

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../bin/hotline-gateway.js', import.meta.url))
+
+export interface Finished {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    collect(child).then(resolve, reject)
+  })
+}
+
+export interface RunningGateway {
+  url: string
+  child: ChildProcess
+  logs: () => Array<Record<string, unknown>>
+  stop(signal?: NodeJS.Signals): Promise<Finished>
+}
+
+/** Starts `hotline-gateway serve` and waits for the line announcing its address. */
+export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], timeoutMs = 60_000): Promise<RunningGateway> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { ...baseEnv(), HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const finished = collect(child)
+  const lines: Array<Record<string, unknown>> = []
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = ''
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in ${timeoutMs} ms`)), timeoutMs)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk
+      let newline
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline)
+        buffer = buffer.slice(newline + 1)
+        try {
+          const parsed = JSON.parse(line)
+          lines.push(parsed)
+          if (typeof parsed.address === 'string' && /is up/.test(parsed.msg)) {
+            clearTimeout(timer)
+            resolve(parsed.address)
+          }
+        } catch {
+          // not a JSON log line
+        }
+      }
+    })
+    finished.then((f) => {
+      clearTimeout(timer)
+      reject(new Error(`gateway exited early (${f.code}): ${f.stderr}`))
+    })
+  })
+  return {
+    url,
+    child,
+    logs: () => lines,
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal)
+      return finished
+    },
+  }
+}
+
+function collect(child: ChildProcess): Promise<Finished> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk) => (stdout += chunk))
+  child.stderr?.on('data', (chunk) => (stderr += chunk))
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const { PATH, HOME, TMPDIR } = process.env
+  return { PATH, HOME, TMPDIR, NODE_ENV: 'test', LOG_LEVEL: 'info' }
+}

@@ -1,0 +1,67 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import t from 'tap'
+import { createTestDatabase } from './helpers/database.ts'
+import { startGateway } from './helpers/process.ts'
+
+t.test('serve on PostgreSQL: migrates, answers, and a SIGTERM exits 0 promptly', async (t) => {
+  const gateway = await startGateway({ DATABASE_URL: await createTestDatabase(t) })
+  const ready = await fetch(`${gateway.url}/readyz`)
+  t.equal(ready.status, 200)
+  t.match(gateway.logs().find((l) => /hotline-gateway is up/.test(String(l.msg))), { msg: /API docs at http:\/\/127\.0\.0\.1:\d+\/docs/ })
+  const started = Date.now()
+  const exit = await gateway.stop('SIGTERM')
+  t.equal(exit.code, 0, 'exit code 0')
+  t.ok(Date.now() - started < 5000, 'exits within a few seconds')
+  t.match(exit.stdout, /shutting down/)
+})
+
+t.test('an in-flight request finishes during graceful shutdown', async (t) => {
+  const url = await createTestDatabase(t)
+  const gateway = await startGateway({ DATABASE_URL: url })
+  // Hold /readyz inside its database query with a lock, so it is truly in flight when SIGTERM lands.
+  const blocker = new pg.Client(url)
+  await blocker.connect()
+  t.teardown(() => blocker.end())
+  await blocker.query('BEGIN; LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE')
+  const inFlight = fetch(`${gateway.url}/readyz`)
+  await until(() => gateway.logs().some((l) => l.msg === 'incoming request'))
+  const exit = gateway.stop('SIGTERM')
+  await until(() => gateway.logs().some((l) => /shutting down/.test(String(l.msg))))
+  await blocker.query('COMMIT')
+  t.equal((await inFlight).status, 200, 'the request that was in flight got its answer')
+  t.equal((await exit).code, 0)
+})
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+t.test('serve --no-migrate on an empty database runs but reports not ready', async (t) => {
+  const gateway = await startGateway({ DATABASE_URL: await createTestDatabase(t) }, ['--no-migrate'])
+  const res = await fetch(`${gateway.url}/readyz`)
+  t.equal(res.status, 503)
+  t.match(await res.json(), { code: 'HG_UNAVAILABLE', detail: /1 migration\(s\) not applied/ })
+  t.equal((await gateway.stop()).code, 0)
+})
+
+t.test('embedded PGlite end to end: serves on a fresh data dir and keeps its data across a restart', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hg-pglite-'))
+  const first = await startGateway({ DATA_DIR: dataDir })
+  t.match(first.logs().find((l) => l.msg === 'database schema is up to date'), { applied: 1 })
+  t.equal((await fetch(`${first.url}/readyz`)).status, 200)
+  const docs = await fetch(`${first.url}/docs/`)
+  t.equal(docs.status, 200)
+  t.equal((await first.stop()).code, 0)
+
+  const second = await startGateway({ DATA_DIR: dataDir })
+  t.match(second.logs().find((l) => l.msg === 'database schema is up to date'), { applied: 0 }, 'the schema survived the restart')
+  t.same(await (await fetch(`${second.url}/readyz`)).json(), { status: 'ready', ready: true, database: 'reachable', pending_migrations: 0 })
+  t.equal((await second.stop()).code, 0)
+})
