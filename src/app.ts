@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { authPlugin } from './auth/auth-plugin.ts'
+import { isLoopbackHttp } from './auth/loopback.ts'
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts'
 import type { Config } from './config/config.ts'
+import { ConfigError } from './config/config.ts'
 import type { Database } from './db/database.ts'
 import type { Migration } from './db/migrate.ts'
+import { directoryHandlers } from './directory/directory-routes.ts'
+import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
 import { loadContract, type OpenApiContract } from './http/openapi-document.ts'
 import { createReadinessCheck, healthHandlers } from './ops/health.ts'
@@ -15,22 +21,38 @@ export interface AppOptions {
   migrations: Migration[]
   logger: Logger
   contract?: OpenApiContract
+  /** Defaults to one discovered from OIDC_ISSUER. */
+  tokenVerifier?: TokenVerifier
 }
 
 /** The whole gateway, not listening: server.ts starts it, tests `inject` into it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, database } = options
   const contract = options.contract ?? (await loadContract())
+  const verifier = options.tokenVerifier ?? (await verifierFromConfig(config))
+  const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
   return createContractServer({
     contract,
     logger: options.logger,
-    bodyLimit: options.config.bodyLimit,
+    bodyLimit: config.bodyLimit,
     plugins: async (app) => {
-      await app.register(databasePlugin, { database: options.database })
+      await app.register(databasePlugin, { database })
+      await app.register(authPlugin, { verifier, directory })
       await app.register(docsPlugin, { contract })
     },
     handlers: () => ({
-      ...healthHandlers(createReadinessCheck(options.database, options.migrations)),
+      ...healthHandlers(createReadinessCheck(database, options.migrations)),
       ...contractHandlers(contract),
+      ...directoryHandlers(directory),
     }),
+  })
+}
+
+async function verifierFromConfig(config: Config): Promise<TokenVerifier> {
+  if (!config.oidcIssuer) throw new ConfigError(['OIDC_ISSUER must be set: the URL of the OpenID Connect issuer whose access tokens the gateway accepts'])
+  return createTokenVerifier({
+    issuer: config.oidcIssuer,
+    audience: config.oidcAudience,
+    allowInsecureHttp: isLoopbackHttp(new URL(config.oidcIssuer)),
   })
 }

@@ -1,17 +1,22 @@
 import { parseArgs } from 'node:util'
 import { ConfigError } from './config/config.ts'
 import { MigrationError } from './db/migrate.ts'
+import { DirectoryFileError } from './directory/directory-file.ts'
 import { ContractError } from './http/openapi-document.ts'
+import { AuthError } from './auth/auth-error.ts'
+import { ProblemError } from './http/problems.ts'
 
 const HELP = `hotline-gateway: interoperability gateway for hotlines fighting online child sexual abuse material
 
 Usage:
   hotline-gateway serve [--no-migrate]   apply pending migrations, then serve the API
   hotline-gateway migrate                apply pending migrations and exit
+  hotline-gateway directory import FILE [--dry-run]
+                                         publish a directory file as a new version (--dry-run: show the diff only)
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
-LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL.
+LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL, OIDC_ISSUER, OIDC_AUDIENCE.
 Without DATABASE_URL the gateway runs on embedded PGlite under DATA_DIR.`
 
 type Command = (args: string[]) => Promise<number>
@@ -29,6 +34,10 @@ const COMMANDS: Record<string, Command> = {
     const applied = await runMigrations()
     console.log(applied.length === 0 ? 'database schema is up to date' : `applied ${applied.map((m) => m.file).join(', ')}`)
     return 0
+  },
+  async directory(args) {
+    const { directoryCommand } = await import('./directory/directory-cli.ts')
+    return directoryCommand(args)
   },
 }
 
@@ -50,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const KNOWN_FAILURES = [ConfigError, MigrationError, ContractError]
+const KNOWN_FAILURES = [ConfigError, MigrationError, ContractError, DirectoryFileError, AuthError, ProblemError]
 
 function reportFailure(command: string, error: unknown): number {
   if (error instanceof Error && (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

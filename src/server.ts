@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrate, readMigrations, type Migration } from './db/migrate.ts'
 import { loggerOptions } from './logging/logger.ts'
+import { startDevAuth } from './auth/dev-mode.ts'
 
 export interface ServeOptions {
   migrate: boolean
@@ -19,7 +20,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const database = await openDatabase(config, logger)
   try {
     if (options.migrate) await applyMigrations(database, migrations, logger)
-    const app = await buildApp({ config, database, migrations, logger })
+    const devAuth = config.oidcIssuer ? undefined : await startDevAuth(config, database, logger)
+    const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
+    const app = await buildApp({ config: runtime, database, migrations, logger })
+    app.addHook('onClose', async () => devAuth?.close())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')
       else logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests')

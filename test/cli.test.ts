@@ -32,7 +32,7 @@ t.test('migrate applies the migrations to an external PostgreSQL, then reports i
   const url = await createTestDatabase(t)
   const first = await runCli(['migrate'], { DATABASE_URL: url, LOG_LEVEL: 'warn' })
   t.equal(first.code, 0, first.stderr)
-  t.match(first.stdout, /applied 0001_gateway_instance\.sql/)
+  t.match(first.stdout, /applied 0001_gateway_instance\.sql, 0002_/)
   const second = await runCli(['migrate'], { DATABASE_URL: url, LOG_LEVEL: 'warn' })
   t.equal(second.code, 0)
   t.match(second.stdout, /database schema is up to date/)

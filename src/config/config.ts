@@ -15,6 +15,9 @@ export interface Config {
   bodyLimit: number
   shutdownGraceMs: number
   publicUrl: string | undefined
+  oidcIssuer: string | undefined
+  oidcAudience: string
+  directoryCacheMs: number
 }
 
 const SECRET_VARIABLES = new Set(['DATABASE_URL'])
@@ -31,6 +34,9 @@ const envSchema = {
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 67108864, default: 1048576 },
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
     PUBLIC_URL: { type: 'string', pattern: '^https?://[^/]+(/.*)?$' },
+    OIDC_ISSUER: { type: 'string', pattern: '^https?://[^/]+(/.*)?$', description: 'an http(s) issuer URL' },
+    OIDC_AUDIENCE: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s]+$', maxLength: 500, default: 'urn:hotline-gateway:api', description: 'an absolute URI (RFC 8707 resource indicator), e.g. https://gateway.example.org/api' },
+    DIRECTORY_CACHE_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
   },
 } as const
 
@@ -62,6 +68,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: values.BODY_LIMIT as number,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS as number,
     publicUrl: (values.PUBLIC_URL as string | undefined)?.replace(/\/$/, ''),
+    oidcIssuer: values.OIDC_ISSUER as string | undefined,
+    oidcAudience: values.OIDC_AUDIENCE as string,
+    directoryCacheMs: values.DIRECTORY_CACHE_MS as number,
   }
 }
 

@@ -2,37 +2,74 @@ import type { FastifyInstance } from 'fastify'
 import { Writable } from 'node:stream'
 import { pino, type Logger } from 'pino'
 import { buildApp } from '../../src/app.ts'
+import { SCOPES } from '../../src/auth/scopes.ts'
 import { loadConfig, type Config } from '../../src/config/config.ts'
 import { openDatabase, type Database } from '../../src/db/database.ts'
 import { migrate, readMigrations } from '../../src/db/migrate.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { readDirectoryFile } from '../../src/directory/directory-file.ts'
+import { createDirectoryService } from '../../src/directory/directory-service.ts'
+import type { DirectoryDocument } from '../../src/directory/participant.ts'
 import { REDACTED_PATHS } from '../../src/logging/logger.ts'
 import { createTestDatabase } from './database.ts'
+import { startTestIdp, type TestIdp } from './idp.ts'
+
+export const AUDIENCE = 'https://gateway.example.org/api'
 
 export interface TestApp {
   app: FastifyInstance
   database: Database
   config: Config
   databaseUrl: string
+  idp: TestIdp
   /** Every log line the app wrote, parsed. */
   logs: Array<Record<string, unknown>>
+  /** `Authorization` header for a real token of that client (all its scopes unless narrowed). */
+  auth(clientId: string, scopes?: string[]): Promise<{ authorization: string }>
 }
 
 interface TestContext {
   teardown(fn: () => unknown): void
 }
 
-/** A migrated gateway on its own fresh database, closed when the test ends. */
-export async function buildTestApp(t: TestContext, options: { env?: NodeJS.ProcessEnv; migrate?: boolean } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: NodeJS.ProcessEnv
+  migrate?: boolean
+  /** Published as directory version 1; default the example directory. `null`: publish none. */
+  directory?: DirectoryDocument | null
+  /** Client ids the IdP knows besides the directory's (e.g. a client that acts for nobody). */
+  extraClients?: string[]
+}
+
+/**
+ * A migrated gateway on its own fresh database, behind a real in-process OIDC issuer that knows every
+ * directory client (with every scope: the gateway's own ceiling per participant kind must hold).
+ */
+export async function buildTestApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase(t)
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env, DATABASE_URL: databaseUrl })
+  const directory = options.directory === undefined ? await readDirectoryFile(EXAMPLE_DIRECTORY) : options.directory
+  const clientIds = [...(directory?.participants.flatMap((p) => p.clients) ?? []), ...(options.extraClients ?? [])]
+  const idp = await startTestIdp({ audience: AUDIENCE, clients: clientIds.map((clientId) => ({ clientId, scopes: [...SCOPES] })) })
+  t.teardown(() => idp.close())
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DIRECTORY_CACHE_MS: '0',
+    ...options.env,
+    DATABASE_URL: databaseUrl,
+    OIDC_ISSUER: idp.issuer,
+    OIDC_AUDIENCE: AUDIENCE,
+  })
   const { logger, logs } = capturingLogger()
   const database = await openDatabase(config, logger)
   const migrations = await readMigrations()
   if (options.migrate !== false) await migrate(database.pool, migrations)
+  if (directory && options.migrate !== false) await createDirectoryService({ pool: database.pool }).publish(directory, { actor: 'test' })
   const app = await buildApp({ config, database, migrations, logger })
   t.teardown(() => app.close())
   await app.ready()
-  return { app, database, config, databaseUrl, logs }
+  const auth = async (clientId: string, scopes?: string[]) => ({ authorization: `Bearer ${await idp.tokenFor(clientId, scopes)}` })
+  return { app, database, config, databaseUrl, idp, logs, auth }
 }
 
 /** A logger with the production redaction list, writing into an array the test can inspect. */

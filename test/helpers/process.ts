@@ -22,6 +22,7 @@ export interface RunningGateway {
   url: string
   child: ChildProcess
   logs: () => Array<Record<string, unknown>>
+  stderr: () => string
   stop(signal?: NodeJS.Signals): Promise<Finished>
 }
 
@@ -31,6 +32,8 @@ export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], 
     env: { ...baseEnv(), HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  let stderr = ''
+  child.stderr!.on('data', (chunk) => (stderr += chunk))
   const finished = collect(child)
   const lines: Array<Record<string, unknown>> = []
   const url = await new Promise<string>((resolve, reject) => {
@@ -63,6 +66,7 @@ export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], 
     url,
     child,
     logs: () => lines,
+    stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
       child.kill(signal)
       return finished

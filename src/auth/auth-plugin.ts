@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { DirectoryService } from '../directory/directory-service.ts'
+import { problem } from '../http/problems.ts'
+import { effectiveScopes, type Principal } from './access.ts'
+import { AuthError, isAuthError, parseBearer, wwwAuthenticate, type TokenVerifier } from './token-verifier.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal
+  }
+}
+
+export interface AuthPluginOptions {
+  verifier: TokenVerifier
+  directory: DirectoryService
+}
+
+/**
+ * Enforces each operation's declared `security` from openapi.yaml: public operations (`[]`) pass;
+ * every other needs a valid bearer token whose client acts for a participant in the directory and
+ * holds the scopes the operation names. 401 carries a WWW-Authenticate challenge (RFC 6750).
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, { verifier, directory }: AuthPluginOptions) => {
+    app.decorateRequest('principal', undefined)
+    app.addHook('onRequest', async (request) => {
+      const security = request.routeOptions.config.operation?.security
+      if (!security || security.length === 0) return
+      request.principal = await authenticate(request, verifier, directory, requiredScopes(security))
+    })
+  },
+  { name: 'auth', fastify: '5.x' },
+)
+
+/** We declare one scheme, bearerAuth; its scopes are the requirement (an AND). */
+function requiredScopes(security: Array<Record<string, string[]>>): string[] {
+  return security[0]?.bearerAuth ?? []
+}
+
+async function authenticate(request: FastifyRequest, verifier: TokenVerifier, directory: DirectoryService, required: string[]): Promise<Principal> {
+  const token = parseBearer(request.headers.authorization)
+  if (!token) throw unauthenticated(new AuthError('AUTH_MISSING_TOKEN', 'a bearer access token is required'), required)
+  let verified
+  try {
+    verified = await verifier.verify(token)
+  } catch (error) {
+    if (isAuthError(error) && error.status === 401) throw unauthenticated(error, required)
+    if (isAuthError(error) && error.status === 503) {
+      throw problem('HG_UNAVAILABLE', 'the identity provider cannot be reached to check the token; try again shortly', { headers: { 'retry-after': '5' } })
+    }
+    throw error
+  }
+  const current = await directory.current()
+  const participant = current?.byClient.get(verified.clientId)
+  if (!participant || !current) {
+    throw problem('HG_FORBIDDEN', `client ${verified.clientId} does not act for any participant in the directory`)
+  }
+  const scopes = effectiveScopes(participant.kind, verified.scopes)
+  const missing = required.filter((scope) => !scopes.has(scope))
+  if (missing.length > 0) {
+    throw problem('HG_FORBIDDEN', `this operation needs the scope(s) ${missing.join(' ')}`, {
+      headers: { 'www-authenticate': wwwAuthenticate({ code: 'AUTH_INSUFFICIENT_SCOPE' }, required) },
+    })
+  }
+  request.log.debug({ participant: participant.id, client: verified.clientId }, 'authenticated')
+  return { participant, clientId: verified.clientId, scopes, directoryVersion: current.version }
+}
+
+function unauthenticated(error: AuthError, required: string[]) {
+  // RFC 6750 §3.1: a request without credentials gets a challenge with no error code
+  const challenge = wwwAuthenticate(error.code === 'AUTH_MISSING_TOKEN' ? undefined : { code: error.code, description: error.message }, required)
+  return problem('HG_UNAUTHENTICATED', error.message, { headers: { 'www-authenticate': challenge } })
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.ts'
+import { ConfigError } from '../config/config.ts'
+import type { Database } from '../db/database.ts'
+import { readDirectoryFile } from '../directory/directory-file.ts'
+import { createDirectoryService } from '../directory/directory-service.ts'
+import { KIND_CEILING } from './access.ts'
+import { devTokenHowTo, startDevIssuer } from './dev-issuer.ts'
+
+export const EXAMPLE_DIRECTORY = fileURLToPath(new URL('../../examples/directory.yaml', import.meta.url))
+
+export interface DevAuth {
+  issuer: string
+  close(): Promise<void>
+}
+
+/**
+ * Development without an identity provider: an embedded issuer for the directory's clients, with
+ * fresh secrets printed once to the terminal (never to the log). An empty database gets the example
+ * directory. Refused in production, where OIDC_ISSUER is required.
+ */
+export async function startDevAuth(config: Config, database: Database, logger: Logger): Promise<DevAuth> {
+  if (config.nodeEnv === 'production') {
+    throw new ConfigError(['OIDC_ISSUER must be set when NODE_ENV=production (the embedded development issuer is for development only)'])
+  }
+  const current = await devDirectory(database, logger)
+  const clients = (current?.document.participants ?? []).flatMap((participant) =>
+    participant.clients.map((clientId) => ({ clientId, scopes: [...KIND_CEILING[participant.kind]], secret: randomBytes(18).toString('base64url') })),
+  )
+  const issuer = await startDevIssuer({ audience: config.oidcAudience, clients })
+  logger.warn({ issuer: issuer.issuer }, 'development mode: embedded OIDC issuer; set OIDC_ISSUER to use a real one')
+  const admin = clients.find((c) => c.clientId === 'gateway-admin') ?? clients[0]
+  if (admin) {
+    process.stderr.write(`\n${devTokenHowTo(issuer.issuer, config.oidcAudience, admin.clientId, admin.secret)}\n`)
+    process.stderr.write(`Other dev clients: ${clients.map((c) => `${c.clientId}:${c.secret}`).join('  ')}\n\n`)
+  }
+  return issuer
+}
+
+async function devDirectory(database: Database, logger: Logger) {
+  const directory = createDirectoryService({ pool: database.pool, cacheMs: 0 })
+  try {
+    if (!(await directory.current())) {
+      await directory.publish(await readDirectoryFile(EXAMPLE_DIRECTORY), { actor: 'dev-bootstrap' })
+      logger.info('empty database: published the example directory (examples/directory.yaml)')
+    }
+    return await directory.current()
+  } catch (error) {
+    // e.g. --no-migrate on an empty database: serve anyway (not ready), with no dev clients
+    logger.warn({ err: error }, 'development mode: no directory to issue tokens for')
+    return undefined
+  }
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto'
+import { SignJWT, generateKeyPair } from 'jose'
+import t from 'tap'
+import { KIND_CEILING } from '../../src/auth/access.ts'
+import { loadContract, type Operation } from '../../src/http/openapi-document.ts'
+import { AUDIENCE, buildTestApp } from '../helpers/app.ts'
+
+/** Operations anyone may call. Adding a public operation means adding it here, on purpose. */
+const PUBLIC = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getApiDocs']
+
+const contract = await loadContract()
+const OPERATOR_SCOPES = [...KIND_CEILING.operator]
+
+function urlFor(op: Operation): string {
+  return op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const schema = op.parameters.find((p) => p.name === name)?.schema as { type?: string; format?: string } | undefined
+    if (schema?.type === 'integer') return '1'
+    if (schema?.format === 'uuid') return randomUUID()
+    return 'be-hotline'
+  })
+}
+
+t.test('every operation declares its security; the public ones are exactly the known list', async (t) => {
+  const open = contract.operations.filter((op) => op.security?.length === 0).map((op) => op.operationId).sort()
+  t.same(open, [...PUBLIC].sort())
+  for (const op of contract.operations) t.ok(Array.isArray(op.security), `${op.operationId} declares security`)
+})
+
+t.test('every protected operation: 401 without a token, 403 without its scope', async (t) => {
+  const { app, auth } = await buildTestApp(t)
+  for (const op of contract.operations.filter((o) => !PUBLIC.includes(o.operationId))) {
+    const url = urlFor(op)
+    const method = op.method as 'GET'
+    const anonymous = await app.inject({ method, url })
+    t.equal(anonymous.statusCode, 401, `${op.operationId}: 401 without a token`)
+    t.equal(anonymous.json().code, 'HG_UNAUTHENTICATED')
+    t.match(anonymous.headers['www-authenticate'], /^Bearer realm="hotline-gateway"/)
+
+    const required = op.security?.[0]?.bearerAuth ?? []
+    if (required.length === 0) continue
+    const others = OPERATOR_SCOPES.filter((s) => !required.includes(s))
+    const narrowed = await app.inject({ method, url, headers: await auth('gateway-admin', others) })
+    t.equal(narrowed.statusCode, 403, `${op.operationId}: 403 with a token lacking ${required.join(' ')}`)
+    t.equal(narrowed.json().code, 'HG_FORBIDDEN')
+    t.match(narrowed.headers['www-authenticate'], /error="insufficient_scope"/)
+  }
+})
+
+t.test('a valid token for a client that acts for no participant is a 403', async (t) => {
+  const { app, auth } = await buildTestApp(t, { extraClients: ['stranger'] })
+  const res = await app.inject({ method: 'GET', url: '/v1/directory', headers: await auth('stranger') })
+  t.equal(res.statusCode, 403)
+  t.match(res.json(), { code: 'HG_FORBIDDEN', detail: /does not act for any participant/ })
+})
+
+t.test("a participant kind's ceiling holds whatever scopes the IdP grants", async (t) => {
+  const { app, auth } = await buildTestApp(t)
+  // the test IdP grants every client every scope; an auditor still cannot administer the directory
+  const res = await app.inject({ method: 'POST', url: '/v1/directory/plan', headers: await auth('example-auditor'), payload: { schema_version: '1', participants: [] } })
+  t.equal(res.statusCode, 403)
+  const platform = await app.inject({ method: 'DELETE', url: '/v1/directory/participants/be-hotline', headers: await auth('exampletube') })
+  t.equal(platform.statusCode, 403)
+})
+
+t.test('tokens that are not the real thing are refused with 401 and an invalid_token challenge', async (t) => {
+  const { app, idp } = await buildTestApp(t)
+  const now = Math.floor(Date.now() / 1000)
+  const claims = { client_id: 'gateway-admin', sub: 'gateway-admin', scope: 'directory:admin', iat: now, exp: now + 300 }
+  const stranger = await generateKeyPair('ES256')
+  const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: idp.issuerKid }).setIssuer(idp.issuer).setAudience(AUDIENCE).sign(stranger.privateKey)
+  const expired = await idp.signAsIssuer({ ...claims, iss: idp.issuer, aud: AUDIENCE, iat: now - 7200, exp: now - 3600 })
+  const wrongAudience = await idp.signAsIssuer({ ...claims, iss: idp.issuer, aud: 'https://other.example.org' })
+  const wrongIssuer = await idp.signAsIssuer({ ...claims, iss: 'https://idp.example.net', aud: AUDIENCE })
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
+  const none = `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ ...claims, iss: idp.issuer, aud: AUDIENCE })}.`
+  const publicBytes = idp.issuerPublicKey.export({ format: 'der', type: 'spki' })
+  const hs256 = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuer(idp.issuer).setAudience(AUDIENCE).sign(new Uint8Array(publicBytes))
+  for (const [name, token] of Object.entries({ forged, expired, wrongAudience, wrongIssuer, none, hs256, garbage: 'not.a.jwt' })) {
+    const res = await app.inject({ method: 'GET', url: '/v1/directory', headers: { authorization: `Bearer ${token}` } })
+    t.equal(res.statusCode, 401, `${name} token is refused`)
+    t.equal(res.json().code, 'HG_UNAUTHENTICATED')
+    t.match(res.headers['www-authenticate'], /error="invalid_token"/)
+    t.notOk(res.body.includes(token.slice(0, 40)), 'the token is not echoed')
+  }
+})
+
+t.test('a malformed Authorization header is a 401', async (t) => {
+  const { app } = await buildTestApp(t)
+  for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'bearer\ttoken']) {
+    const res = await app.inject({ method: 'GET', url: '/v1/directory', headers: { authorization } })
+    t.equal(res.statusCode, 401, JSON.stringify(authorization))
+  }
+})

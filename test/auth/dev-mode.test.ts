@@ -1,0 +1,30 @@
+import t from 'tap'
+import { createTestDatabase } from '../helpers/database.ts'
+import { runCli, startGateway } from '../helpers/process.ts'
+
+t.test('development mode: an embedded issuer, the example directory, and a printed curl that yields a working token', async (t) => {
+  const gateway = await startGateway({ DATABASE_URL: await createTestDatabase(t), NODE_ENV: 'development' })
+  t.teardown(() => gateway.stop())
+  const howTo = gateway.stderr()
+  const credentials = /curl -s -u '([^']+)'/.exec(howTo)?.[1]
+  const tokenUrl = /'(http:\/\/127\.0\.0\.1:\d+\/token)'/.exec(howTo)?.[1]
+  const resource = /'resource=([^']+)'/.exec(howTo)?.[1]
+  t.ok(credentials && tokenUrl && resource, 'the how-to names credentials, token URL and resource')
+  t.notMatch(JSON.stringify(gateway.logs()), credentials!.split(':')[1]!, 'the secret is not in the log')
+  const tokenResponse = await fetch(tokenUrl!, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(credentials!).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: resource! }),
+  })
+  t.equal(tokenResponse.status, 200, tokenResponse.status === 200 ? "" : await tokenResponse.clone().text())
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string }
+  const directory = await fetch(`${gateway.url}/v1/directory`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(directory.status, 200)
+  t.match(await directory.json(), { version: 1, created_by: 'dev-bootstrap' })
+})
+
+t.test('production without OIDC_ISSUER refuses to start, saying what to set', async (t) => {
+  const run = await runCli(['serve'], { DATABASE_URL: await createTestDatabase(t), NODE_ENV: 'production' })
+  t.equal(run.code, 1)
+  t.match(run.stderr, /OIDC_ISSUER must be set when NODE_ENV=production/)
+})
