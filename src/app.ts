@@ -4,12 +4,19 @@ import { authPlugin } from './auth/auth-plugin.ts'
 import { isLoopbackHttp } from './auth/loopback.ts'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts'
 import type { Config } from './config/config.ts'
+import { resolveEncryptionKey } from './config/encryption-key.ts'
+import { createSealer } from './crypto/sealer.ts'
 import { ConfigError } from './config/config.ts'
 import type { Database } from './db/database.ts'
 import type { Migration } from './db/migrate.ts'
 import { directoryHandlers } from './directory/directory-routes.ts'
 import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
+import { createAjv } from './http/schema-compilers.ts'
+import { createIntakeService } from './intake/intake-service.ts'
+import { intakeHandlers } from './intake/intake-routes.ts'
+import { createReportQueries } from './intake/report-queries.ts'
+import { createReportValidator } from './intake/report.ts'
 import { loadContract, type OpenApiContract } from './http/openapi-document.ts'
 import { createReadinessCheck, healthHandlers } from './ops/health.ts'
 import { databasePlugin } from './plugins/database.ts'
@@ -30,6 +37,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options
   const contract = options.contract ?? (await loadContract())
   const verifier = options.tokenVerifier ?? (await verifierFromConfig(config))
+  const sealer = createSealer(await resolveEncryptionKey(config, options.logger))
   const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
   return createContractServer({
     contract,
@@ -44,6 +52,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...healthHandlers(createReadinessCheck(database, options.migrations)),
       ...contractHandlers(contract),
       ...directoryHandlers(directory),
+      ...intakeHandlers({
+        intake: createIntakeService({ pool: database.pool, sealer, publicUrl: config.publicUrl }),
+        reports: createReportQueries({ pool: database.pool, sealer }),
+        validateReport: createReportValidator(createAjv(contract.schemas, { coerceTypes: false })),
+      }),
     }),
   })
 }

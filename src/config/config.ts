@@ -18,9 +18,12 @@ export interface Config {
   oidcIssuer: string | undefined
   oidcAudience: string
   directoryCacheMs: number
+  encryptionKey: string | undefined
+  homeCountry: string
+  auditLogOrigin: string | undefined
 }
 
-const SECRET_VARIABLES = new Set(['DATABASE_URL'])
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'ENCRYPTION_KEY'])
 
 const envSchema = {
   type: 'object',
@@ -37,6 +40,9 @@ const envSchema = {
     OIDC_ISSUER: { type: 'string', pattern: '^https?://[^/]+(/.*)?$', description: 'an http(s) issuer URL' },
     OIDC_AUDIENCE: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s]+$', maxLength: 500, default: 'urn:hotline-gateway:api', description: 'an absolute URI (RFC 8707 resource indicator), e.g. https://gateway.example.org/api' },
     DIRECTORY_CACHE_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
+    ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 random bytes, base64 (openssl rand -base64 32)' },
+    GATEWAY_HOME_COUNTRY: { type: 'string', pattern: '^[A-Z]{2}$', default: 'BE', description: 'an ISO 3166-1 alpha-2 code, upper case' },
+    AUDIT_LOG_ORIGIN: { type: 'string', pattern: '^[a-z0-9.-]+(/[A-Za-z0-9._/-]+)?$', maxLength: 200, description: 'a schema-less URL such as gateway.example.org/audit-log' },
   },
 } as const
 
@@ -71,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidcIssuer: values.OIDC_ISSUER as string | undefined,
     oidcAudience: values.OIDC_AUDIENCE as string,
     directoryCacheMs: values.DIRECTORY_CACHE_MS as number,
+    encryptionKey: values.ENCRYPTION_KEY as string | undefined,
+    homeCountry: values.GATEWAY_HOME_COUNTRY as string,
+    auditLogOrigin: values.AUDIT_LOG_ORIGIN as string | undefined,
   }
 }
 

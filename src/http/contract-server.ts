@@ -1,8 +1,9 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { installBodyParsers } from './body-parsers.ts'
 import { installErrorHandling } from './error-handler.ts'
 import type { OpenApiContract } from './openapi-document.ts'
-import { allowedMethods, registerOperations, type OperationHandlers } from './operations.ts'
+import { allowedMethods, registerOperations, routeUrl, type OperationHandlers } from './operations.ts'
 import { requestIdFrom } from './request-id.ts'
 import { createSchemaCompilers } from './schema-compilers.ts'
 
@@ -45,6 +46,7 @@ export async function createContractServer(options: ContractServerOptions): Prom
     if (closing) reply.header('connection', 'close')
   })
   installErrorHandling(app, allowedMethods(contract))
+  installBodyParsers(app, contract)
   await options.plugins?.(app)
   registerOperations(app, contract, options.handlers(app))
   return app
@@ -52,7 +54,7 @@ export async function createContractServer(options: ContractServerOptions): Prom
 
 /** A route that is not in openapi.yaml does not exist; Swagger UI's assets under /docs are the one exception. */
 function guardRoutes(app: FastifyInstance, contract: OpenApiContract): void {
-  const declared = new Set(contract.operations.map((op) => `${op.method} ${op.path.replace(/\{([^}]+)\}/g, ':$1')}`))
+  const declared = new Set(contract.operations.map((op) => `${op.method} ${routeUrl(op)}`))
   app.addHook('onRoute', (route) => {
     if (route.url === '/docs' || route.url.startsWith('/docs/')) return
     const methods = Array.isArray(route.method) ? route.method : [route.method]

@@ -58,10 +58,11 @@ function assertBinding(operations: Operation[], handlers: OperationHandlers): vo
 
 function routeFor(op: Operation, handler: OperationHandler): RouteOptions {
   const produces = [...new Set(Object.values(op.responses).flatMap((content) => Object.keys(content)))]
+  const multi = multiSegmentParameter(op)
   const bodyLimit = op.extensions['x-body-limit']
   return {
     method: op.method as RouteOptions['method'],
-    url: op.path.replace(/\{([^}]+)\}/g, ':$1'),
+    url: routeUrl(op),
     schema: routeSchema(op),
     config: { operation: { operationId: op.operationId, security: op.security ?? [], produces } },
     ...(typeof bodyLimit === 'number' ? { bodyLimit } : {}),
@@ -70,8 +71,37 @@ function routeFor(op: Operation, handler: OperationHandler): RouteOptions {
         throw problem('HG_NOT_ACCEPTABLE', `this operation can answer with: ${produces.join(', ')}`)
       }
     },
+    ...(multi ? { preValidation: async (request: FastifyRequest) => renameWildcard(request, multi) } : {}),
     handler,
   }
+}
+
+/**
+ * A path parameter marked `x-multi-segment: true` may contain slashes (e.g. a C2SP tile path), which
+ * OpenAPI cannot express. It must be the last segment of the path; it is routed as Fastify's wildcard
+ * `*` and validated under its own name.
+ */
+function multiSegmentParameter(op: Operation): string | undefined {
+  const multi = op.parameters.filter((p) => p.in === 'path' && (p as unknown as Record<string, unknown>)['x-multi-segment'] === true)
+  if (multi.length === 0) return undefined
+  const name = multi[0]!.name
+  if (multi.length > 1 || !op.path.endsWith(`/{${name}}`)) {
+    throw new ContractError(`${op.operationId}: only one x-multi-segment path parameter, as the last segment of the path`)
+  }
+  return name
+}
+
+/** The Fastify route URL of an operation: `{name}` -> `:name`, a multi-segment parameter -> `*`. */
+export function routeUrl(op: Operation): string {
+  const multi = multiSegmentParameter(op)
+  const path = multi ? `${op.path.slice(0, -`{${multi}}`.length)}*` : op.path
+  return path.replace(/\{([^}]+)\}/g, ':$1')
+}
+
+function renameWildcard(request: FastifyRequest, name: string): void {
+  const params = request.params as Record<string, string>
+  params[name] = params['*'] ?? ''
+  delete params['*']
 }
 
 function routeSchema(op: Operation): RouteOptions['schema'] {
@@ -107,7 +137,9 @@ function routeSchema(op: Operation): RouteOptions['schema'] {
 export function allowedMethods(contract: OpenApiContract): (path: string) => string[] {
   const templates = new Map<string, { pattern: RegExp; methods: string[] }>()
   for (const op of contract.operations) {
-    const pattern = new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`)
+    const multi = multiSegmentParameter(op)
+    const segment = (param: string) => (param === `{${multi}}` ? '.+' : '[^/]+')
+    const pattern = new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, (m) => segment(m))}$`)
     const entry = templates.get(op.path) ?? { pattern, methods: [] }
     entry.methods.push(op.method, ...(op.method === 'GET' ? ['HEAD'] : []))
     templates.set(op.path, entry)

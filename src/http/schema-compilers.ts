@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify/types/schema.js'
+import { toFieldErrors } from './field-errors.ts'
 import type { FieldProblem } from './problems.ts'
 import type { SchemaFile } from './schema-registry.ts'
 
@@ -66,36 +67,5 @@ export class ResponseContractError extends Error {
 
 /** ajv errors -> `{ in, pointer, message }`, the pointer naming the offending field itself. */
 export function toFieldProblems(errors: ErrorObject[], where: FieldProblem['in']): FieldProblem[] {
-  const seen = new Set<string>()
-  const out: FieldProblem[] = []
-  for (const error of errors) {
-    const problem = { in: where, pointer: pointerOf(error), message: messageOf(error) }
-    const key = `${problem.pointer}\u0000${problem.message}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    out.push(problem)
-  }
-  return out
-}
-
-function pointerOf(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>
-  const child = params.missingProperty ?? params.additionalProperty ?? params.unevaluatedProperty
-  if (typeof child !== 'string') return error.instancePath
-  return `${error.instancePath}/${child.replaceAll('~', '~0').replaceAll('/', '~1')}`
-}
-
-function messageOf(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>
-  switch (error.keyword) {
-    case 'required':
-      return 'is required'
-    case 'additionalProperties':
-    case 'unevaluatedProperties':
-      return 'is not allowed here (unknown property)'
-    case 'enum':
-      return `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
-    default:
-      return error.message ?? 'is invalid'
-  }
+  return toFieldErrors(errors).map((error) => ({ in: where, ...error }))
 }

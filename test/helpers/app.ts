@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { pino, type Logger } from 'pino'
 import { buildApp } from '../../src/app.ts'
@@ -55,6 +56,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     DIRECTORY_CACHE_MS: '0',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...options.env,
     DATABASE_URL: databaseUrl,
     OIDC_ISSUER: idp.issuer,

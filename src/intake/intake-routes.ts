@@ -1,0 +1,106 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Principal } from '../auth/access.ts'
+import type { OperationHandlers } from '../http/operations.ts'
+import { problem, problemBody, ProblemError, PROBLEMS } from '../http/problems.ts'
+import { channelForFormat } from './channels.ts'
+import { parseCyberTiplineXml } from './formats/cybertipline.ts'
+import { fromDsaNotice } from './formats/dsa-notice.ts'
+import { FormatError } from './formats/format-error.ts'
+import type { IntakeService, SubmissionResult } from './intake-service.ts'
+import type { ReportQueries } from './report-queries.ts'
+import type { CanonicalReport, ReportValidator } from './report.ts'
+
+export interface IntakeHandlerDeps {
+  intake: IntakeService
+  reports: ReportQueries
+  validateReport: ReportValidator
+}
+
+/** HTTP binding of intake: turn each format into a canonical report, submit it, answer with the receipt. */
+export function intakeHandlers({ intake, reports, validateReport }: IntakeHandlerDeps): OperationHandlers {
+  return {
+    getJwks: async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300')
+      return { keys: await reports.receiptKeys() }
+    },
+
+    submitReport: async (request, reply) => {
+      const principal = request.principal!
+      const mediaType = mediaTypeOf(request)
+      const report = toCanonical(mediaType, request.body, principal)
+      const result = await intake.submit({
+        sender: principal.participant,
+        directoryVersion: principal.directoryVersion,
+        report,
+        payload: { bytes: request.rawBody ?? Buffer.alloc(0), mediaType },
+        idempotencyKey: (request.headers as Record<string, string | undefined>)['idempotency-key'],
+      })
+      return accepted(reply, result)
+    },
+
+    submitReportBatch: async (request) => {
+      const principal = request.principal!
+      const { reports: items } = request.body as { reports: unknown[] }
+      const results = []
+      // one at a time: each is its own transaction, and order of results is order of submission
+      for (const [index, item] of items.entries()) results.push(await batchItem(index, item))
+      return { results }
+
+      async function batchItem(index: number, item: unknown) {
+        const validation = validateReport(item)
+        if (!validation.ok) {
+          const errors = validation.errors.map((e) => ({ in: 'body' as const, pointer: `/reports/${index}${e.pointer}`, message: e.message }))
+          return rejected(index, problem('HG_VALIDATION', `report ${index} does not match the canonical schema`, { errors }))
+        }
+        try {
+          const bytes = Buffer.from(JSON.stringify(item))
+          const result = await intake.submit({ sender: principal.participant, directoryVersion: principal.directoryVersion, report: validation.report, payload: { bytes, mediaType: 'application/json' } })
+          return { index, status: result.outcome, acceptance: result.acceptance }
+        } catch (error) {
+          if (error instanceof ProblemError && error.status < 500) return rejected(index, error)
+          throw error
+        }
+      }
+    },
+
+    getReport: async (request) => {
+      const { reportId } = request.params as { reportId: string }
+      const status = await reports.statusFor(reportId, request.principal!.participant.id)
+      if (!status) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
+      return status
+    },
+
+    retractReport: async (request) => {
+      const { reportId } = request.params as { reportId: string }
+      const { reason } = request.body as { reason: string }
+      return reports.retract(reportId, request.principal!.participant.id, reason)
+    },
+  }
+}
+
+function rejected(index: number, error: ProblemError) {
+  return { index, status: 'rejected' as const, problem: problemBody(error) }
+}
+
+function accepted(reply: FastifyReply, result: SubmissionResult) {
+  reply.code(202).header('location', result.acceptance.status_url)
+  return result.acceptance
+}
+
+function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+}
+
+/** Foreign formats are mapped (and checked against the canonical schema) here; a mapping failure names the field. */
+function toCanonical(mediaType: string, body: unknown, principal: Principal): CanonicalReport {
+  try {
+    if (mediaType === 'application/xml') return parseCyberTiplineXml(body as string, { channel: channelForFormat(principal.participant, 'cybertipline') })
+    if (mediaType.includes('dsa-notice')) return fromDsaNotice(body, { channel: channelForFormat(principal.participant, 'dsa_notice') })
+    return body as CanonicalReport
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error
+    const code = error.code === 'XML_TOO_LARGE' ? 'HG_PAYLOAD_TOO_LARGE' : error.code.startsWith('XML_') ? 'HG_MALFORMED_BODY' : 'HG_VALIDATION'
+    const errors = error.errors.map((e) => ({ in: 'body' as const, pointer: e.pointer, message: e.message }))
+    throw problem(code, `${PROBLEMS[code].title}: ${error.message}`, { errors })
+  }
+}

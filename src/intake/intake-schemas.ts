@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
+
+export const SCHEMA_BASE = 'https://schemas.hotline-gateway.example/'
+export const REPORT_SCHEMA_ID = `${SCHEMA_BASE}report.v1.json`
+export const DSA_NOTICE_SCHEMA_ID = `${SCHEMA_BASE}dsa-notice.v1.json`
+
+/** The schema files intake owns (paths below schemas/); every $ref in them resolves inside this list. */
+export const INTAKE_SCHEMA_FILES = [
+  'report.v1.json',
+  'dsa-notice.v1.json',
+  'defs/country.json',
+  'defs/email.json',
+  'defs/hash.json',
+  'defs/incident-type.json',
+  'defs/language-tag.json',
+  'defs/plain-text.json',
+  'defs/web-url.json',
+] as const
+
+const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url)
+
+export class IntakeSchemaError extends Error {
+  override readonly name = 'IntakeSchemaError'
+  readonly code = 'INTAKE_SCHEMA_INVALID'
+}
+
+let loaded: Array<{ id: string; schema: Record<string, unknown> }> | undefined
+
+/** Read once per process: the files are part of the code, not configuration. */
+function intakeSchemas(): Array<{ id: string; schema: Record<string, unknown> }> {
+  loaded ??= INTAKE_SCHEMA_FILES.map((path) => {
+    const schema = JSON.parse(readFileSync(new URL(path, SCHEMAS_DIR), 'utf8')) as Record<string, unknown>
+    const id = SCHEMA_BASE + path
+    if (schema.$id !== id) throw new IntakeSchemaError(`schemas/${path} must have "$id": "${id}"`)
+    return { id, schema }
+  })
+  return loaded
+}
+
+/**
+ * Adds the intake schemas an Ajv instance does not hold yet. The server loads every schemas/**.json
+ * itself; this lets the validators work on that instance and on a standalone one alike.
+ */
+export function addIntakeSchemas(ajv: Ajv2020): void {
+  for (const { id, schema } of intakeSchemas()) {
+    if (ajv.schemas[id] === undefined && ajv.refs[id] === undefined) ajv.addSchema(schema, id)
+  }
+}
+
+/** Compiles (once per Ajv instance: ajv caches it) the schema `id`, adding the intake schemas `ajv` lacks. */
+export function compileIntakeSchema<T>(ajv: Ajv2020, id: string): ValidateFunction<T> {
+  addIntakeSchemas(ajv)
+  const validate = ajv.getSchema<T>(id)
+  if (validate === undefined) throw new IntakeSchemaError(`schema ${id} is not registered`)
+  return validate
+}
+
+/** An Ajv configured exactly as the server's body validator is. */
+export function createIntakeAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false })
+  addFormats(ajv)
+  ajv.addKeyword('example')
+  addIntakeSchemas(ajv)
+  return ajv
+}
+
+let shared: Ajv2020 | undefined
+
+/** The process-wide standalone instance behind the convenience validators (compiled once, lazily). */
+export function sharedIntakeAjv(): Ajv2020 {
+  shared ??= createIntakeAjv()
+  return shared
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto'
+import type pg from 'pg'
+import { canonicalDigest } from '../crypto/jcs.ts'
+import { activeKey } from '../crypto/gateway-keys.ts'
+import type { Sealer } from '../crypto/sealer.ts'
+import type { Participant } from '../directory/participant.ts'
+import { problem } from '../http/problems.ts'
+import { auditEntryBytes } from '../state/commit.ts'
+import { caseKeys } from './case-keys.ts'
+import { assertChannelAllowed } from './channels.ts'
+import { createReceiptSigner, type ReceiptClaims } from './receipt.ts'
+import type { CanonicalReport } from './report-types.ts'
+import { uuid7 } from './uuid7.ts'
+
+export interface Submission {
+  sender: Participant
+  directoryVersion: number
+  report: CanonicalReport
+  payload: { bytes: Buffer; mediaType: string }
+  idempotencyKey?: string | undefined
+}
+
+/** The 202 answer: the signed receipt and where the report landed. */
+export interface Acceptance extends ReceiptClaims {
+  id: string
+  receipt: string
+  case_id: string
+  duplicate_of: string | null
+}
+
+export interface SubmissionResult {
+  outcome: 'accepted' | 'duplicate' | 'replayed'
+  acceptance: Acceptance
+}
+
+export type IntakeService = ReturnType<typeof createIntakeService>
+
+/**
+ * Accepts reports: one round trip to PostgreSQL per report (the stored function intake_report), which
+ * enforces idempotency, external_id uniqueness and case de-duplication, and writes the audit entry.
+ * Everything else (canonical digest, contact sealing, the signed receipt) is computed before it.
+ */
+export function createIntakeService({ pool, sealer, publicUrl }: { pool: pg.Pool; sealer: Sealer; publicUrl: string | undefined }) {
+  let signer: Promise<ReturnType<typeof createReceiptSigner>> | undefined
+  const receiptSigner = () => (signer ??= activeKey(pool, sealer, 'receipt').then(createReceiptSigner).catch((error) => {
+    signer = undefined
+    throw error
+  }))
+
+  async function submit(submission: Submission): Promise<SubmissionResult> {
+    const { sender, report } = submission
+    assertChannelAllowed(sender, report.channel)
+    const keys = caseKeys(report)
+    const id = uuid7()
+    const receivedAt = new Date().toISOString()
+    const claims: ReceiptClaims = {
+      report_id: id,
+      sender: sender.id,
+      received_at: receivedAt,
+      report_sha256: canonicalDigest(report).toString('hex'),
+      status_url: `${publicUrl ?? ''}/v1/reports/${id}`,
+    }
+    const receipt = { id, ...claims, receipt: (await receiptSigner())(claims) }
+    const payloadDigest = sha256(submission.payload.bytes)
+    const { contact, ...reporter } = report.reporter as CanonicalReport['reporter'] & { contact?: unknown }
+    const row = {
+      id,
+      sender_id: sender.id,
+      channel: report.channel,
+      external_id: report.source.external_id ?? null,
+      idempotency_key: submission.idempotencyKey ?? null,
+      payload_digest: payloadDigest,
+      payload_media_type: submission.payload.mediaType,
+      report_digest: claims.report_sha256,
+      received_at: receivedAt,
+      canonical: { ...report, reporter },
+      contact_sealed: contact ? sealer.seal('reporter-contact', Buffer.from(JSON.stringify(contact)), id).toString('base64') : null,
+      receipt,
+      directory_version: submission.directoryVersion,
+    }
+    const entry = auditEntryBytes({
+      type: 'report.received',
+      at: receivedAt,
+      report_id: id,
+      sender: sender.id,
+      channel: report.channel,
+      report_digest: `sha256:${claims.report_sha256}`,
+      payload_digest: `sha256:${payloadDigest}`,
+      payload_media_type: submission.payload.mediaType,
+    })
+    const { rows } = await pool.query('SELECT intake_report($1, $2, $3) AS result', [row, keys, entry])
+    return outcome(rows[0].result, receipt)
+  }
+
+  return { submit }
+}
+
+type StoredReceipt = Omit<Acceptance, 'case_id' | 'duplicate_of'>
+
+function outcome(
+  result: { status: string; case_id?: string; duplicate_of?: string | null; receipt?: StoredReceipt; id?: string },
+  fresh: StoredReceipt,
+): SubmissionResult {
+  switch (result.status) {
+    case 'accepted':
+    case 'replay': {
+      // a replay answers with the receipt of the first submission, not the one just signed
+      const stored = result.status === 'replay' ? result.receipt! : fresh
+      return {
+        outcome: result.status === 'replay' ? 'replayed' : result.duplicate_of ? 'duplicate' : 'accepted',
+        acceptance: { ...stored, case_id: result.case_id!, duplicate_of: result.duplicate_of ?? null },
+      }
+    }
+    case 'idempotency_conflict':
+      throw problem('HG_CONFLICT', 'this Idempotency-Key was already used with a different body')
+    case 'external_id_conflict':
+      throw problem('HG_CONFLICT', `source.external_id was already used by report ${result.id} with different content`, {
+        errors: [{ in: 'body', pointer: '/source/external_id', message: 'already used for a different report' }],
+      })
+    default:
+      throw new Error(`intake_report returned an unknown status ${result.status}`)
+  }
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
