@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { auditHandlers } from './audit/audit-routes.ts'
+import { createAuditService } from './audit/audit-service.ts'
 import { authPlugin } from './auth/auth-plugin.ts'
 import { isLoopbackHttp } from './auth/loopback.ts'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts'
@@ -52,6 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...healthHandlers(createReadinessCheck(database, options.migrations)),
       ...contractHandlers(contract),
       ...directoryHandlers(directory),
+      ...auditHandlers(createAuditService({ pool: database.pool })),
       ...intakeHandlers({
         intake: createIntakeService({ pool: database.pool, sealer, publicUrl: config.publicUrl }),
         reports: createReportQueries({ pool: database.pool, sealer }),

@@ -5,6 +5,7 @@ import { DirectoryFileError } from './directory/directory-file.ts'
 import { ContractError } from './http/openapi-document.ts'
 import { AuthError } from './auth/auth-error.ts'
 import { ProblemError } from './http/problems.ts'
+import { AuditError } from './audit/audit-error.ts'
 
 const HELP = `hotline-gateway: interoperability gateway for hotlines fighting online child sexual abuse material
 
@@ -13,6 +14,10 @@ Usage:
   hotline-gateway migrate                apply pending migrations and exit
   hotline-gateway directory import FILE [--dry-run]
                                          publish a directory file as a new version (--dry-run: show the diff only)
+  hotline-gateway audit verify --url URL --key VKEY [--state FILE] [--full] [--witness WVKEY --quorum K]
+                                         verify the audit log: checkpoint signature, consistency, every entry
+  hotline-gateway audit verify-evidence FILE --key VKEY
+                                         check an audit evidence bundle offline (audit --help for more)
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
@@ -34,6 +39,10 @@ const COMMANDS: Record<string, Command> = {
     const applied = await runMigrations()
     console.log(applied.length === 0 ? 'database schema is up to date' : `applied ${applied.map((m) => m.file).join(', ')}`)
     return 0
+  },
+  async audit(args) {
+    const { auditCommand } = await import('./audit/audit-cli.ts')
+    return auditCommand(args)
   },
   async directory(args) {
     const { directoryCommand } = await import('./directory/directory-cli.ts')
@@ -59,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const KNOWN_FAILURES = [ConfigError, MigrationError, ContractError, DirectoryFileError, AuthError, ProblemError]
+const KNOWN_FAILURES = [ConfigError, MigrationError, ContractError, DirectoryFileError, AuthError, ProblemError, AuditError]
 
 function reportFailure(command: string, error: unknown): number {
   if (error instanceof Error && (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

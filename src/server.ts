@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { pino, type Logger } from 'pino'
 import { buildApp } from './app.ts'
+import { startAuditLog } from './audit/audit-runtime.ts'
 import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrate, readMigrations, type Migration } from './db/migrate.ts'
@@ -24,6 +25,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
     const app = await buildApp({ config: runtime, database, migrations, logger })
     app.addHook('onClose', async () => devAuth?.close())
+    const audit = await startAuditLog({ config: runtime, database, logger, env: options.env })
+    app.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')
       else logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests')

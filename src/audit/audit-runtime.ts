@@ -1,0 +1,44 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.ts'
+import { resolveEncryptionKey } from '../config/encryption-key.ts'
+import { createSealer } from '../crypto/sealer.ts'
+import type { Database } from '../db/database.ts'
+import { startSequencer } from './sequencer.ts'
+import { createWitnessPublisher, parseWitnesses } from './witness-publisher.ts'
+
+export interface AuditLogRuntime {
+  /** Lets the batch and the witness round in progress finish; call before the database closes. */
+  stop(): Promise<void>
+}
+
+export interface AuditLogRuntimeOptions {
+  config: Config
+  database: Database
+  logger: Logger
+  /** Where AUDIT_WITNESSES is read (default process.env). */
+  env?: NodeJS.ProcessEnv | undefined
+}
+
+/**
+ * The audit log's background work in this process: the sequencer (every process runs one; one at a
+ * time works) and, with AUDIT_WITNESSES, the publisher that collects witness cosignatures.
+ */
+export async function startAuditLog(options: AuditLogRuntimeOptions): Promise<AuditLogRuntime> {
+  const { config, database, logger } = options
+  const witnesses = parseWitnesses((options.env ?? process.env).AUDIT_WITNESSES)
+  const sealer = createSealer(await resolveEncryptionKey(config, logger))
+  const publisher = witnesses.length > 0 ? createWitnessPublisher({ pool: database.pool, witnesses, logger }) : undefined
+  const sequencer = await startSequencer({
+    pool: database.pool,
+    sealer,
+    logger,
+    origin: config.auditLogOrigin,
+    ...(publisher ? { onSequenced: () => publisher.notify() } : {}),
+  })
+  return {
+    async stop() {
+      await sequencer.stop()
+      await publisher?.stop()
+    },
+  }
+}
