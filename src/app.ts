@@ -20,6 +20,7 @@ import { createReportValidator } from './intake/report.ts'
 import { loadContract, type OpenApiContract } from './http/openapi-document.ts'
 import { createReadinessCheck, healthHandlers } from './ops/health.ts'
 import { databasePlugin } from './plugins/database.ts'
+import { protectionPlugin } from './plugins/protection.ts'
 import { contractHandlers, docsPlugin } from './plugins/docs.ts'
 
 export interface AppOptions {
@@ -46,6 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     plugins: async (app) => {
       await app.register(databasePlugin, { database })
       await app.register(authPlugin, { verifier, directory })
+      await app.register(protectionPlugin, { pool: database.pool, publicPerMinute: config.rateLimitPublic, participantPerMinute: config.rateLimitParticipant })
       await app.register(docsPlugin, { contract })
     },
     handlers: () => ({

@@ -6,7 +6,7 @@ import { loadContract, type Operation } from '../../src/http/openapi-document.ts
 import { AUDIENCE, buildTestApp } from '../helpers/app.ts'
 
 /** Operations anyone may call. Adding a public operation means adding it here, on purpose. */
-const PUBLIC = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getApiDocs']
+const PUBLIC = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getApiDocs', 'getJwks']
 
 const contract = await loadContract()
 const OPERATOR_SCOPES = [...KIND_CEILING.operator]
