@@ -13,6 +13,8 @@ import { createDirectoryService } from '../src/directory/directory-service.ts'
 import { EXAMPLE_DIRECTORY } from '../src/auth/dev-mode.ts'
 
 const [mode, databaseUrl] = process.argv.slice(2)
+// exit cleanly on SIGINT so that --cpu-prof can write its profile
+process.once('SIGINT', () => process.exit(0))
 const AUDIENCE = 'urn:hotline-gateway:bench'
 
 if (mode === 'baseline') {

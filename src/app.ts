@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { authPlugin } from './auth/auth-plugin.ts'
+import { cachingVerifier } from './auth/token-cache.ts'
 import { isLoopbackHttp } from './auth/loopback.ts'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts'
 import type { Config } from './config/config.ts'
@@ -17,6 +18,9 @@ import { createIntakeService } from './intake/intake-service.ts'
 import { intakeHandlers } from './intake/intake-routes.ts'
 import { createReportQueries } from './intake/report-queries.ts'
 import { createReportValidator } from './intake/report.ts'
+import { BUNDLED_GEOIP_DB } from './routing/hosting.ts'
+import { createRoutingService } from './routing/routing-service.ts'
+import { routingHandlers } from './routing/routing-routes.ts'
 import { loadContract, type OpenApiContract } from './http/openapi-document.ts'
 import { createReadinessCheck, healthHandlers } from './ops/health.ts'
 import { databasePlugin } from './plugins/database.ts'
@@ -40,13 +44,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const verifier = options.tokenVerifier ?? (await verifierFromConfig(config))
   const sealer = createSealer(await resolveEncryptionKey(config, options.logger))
   const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
+  const routing = await createRoutingService({ pool: database.pool, homeCountry: config.homeCountry, geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB, cacheMs: config.directoryCacheMs })
   return createContractServer({
     contract,
     logger: options.logger,
     bodyLimit: config.bodyLimit,
     plugins: async (app) => {
       await app.register(databasePlugin, { database })
-      await app.register(authPlugin, { verifier, directory })
+      await app.register(authPlugin, { verifier: cachingVerifier(verifier), directory })
       await app.register(protectionPlugin, { pool: database.pool, publicPerMinute: config.rateLimitPublic, participantPerMinute: config.rateLimitParticipant })
       await app.register(docsPlugin, { contract })
     },
@@ -54,8 +59,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...healthHandlers(createReadinessCheck(database, options.migrations)),
       ...contractHandlers(contract),
       ...directoryHandlers(directory),
+      ...routingHandlers(routing),
       ...intakeHandlers({
-        intake: createIntakeService({ pool: database.pool, sealer, publicUrl: config.publicUrl }),
+        intake: createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl }),
         reports: createReportQueries({ pool: database.pool, sealer }),
         validateReport: createReportValidator(createAjv(contract.schemas, { coerceTypes: false })),
       }),

@@ -66,7 +66,7 @@ t.test('a stale If-Match is a 409 and changes nothing', async (t) => {
   next.participants.push(newHotline)
   const res = await ctx.app.inject({ method: 'PUT', url: '/v1/directory', headers: { ...(await ctx.auth('gateway-admin')), 'if-match': '"v7"' }, payload: next })
   t.equal(res.statusCode, 409)
-  t.match(res.json(), { code: 'HG_CONFLICT', detail: /at version 1, not 7/ })
+  t.match(res.json(), { code: 'HG_CONFLICT', detail: /version in force is 1, not 7/ })
   t.same(await counts(ctx), { versions: 1, audit: 1 })
 })
 

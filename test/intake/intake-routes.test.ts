@@ -60,7 +60,7 @@ t.test('the sender reads its report; another participant, even of the same kind,
   const { id } = (await submit(ctx, 'be-hotline', referral())).json()
   const mine = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('be-hotline') })
   t.equal(mine.statusCode, 200)
-  t.match(mine.json(), { id, state: 'received', channel: 'hotline_referral', case_id: id, duplicate_of: null, handoffs: [] })
+  t.match(mine.json(), { id, state: 'routed', channel: 'hotline_referral', case_id: id, duplicate_of: null })
   const theirs = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('nl-hotline') })
   t.equal(theirs.statusCode, 404, 'absence is not leaked')
   const auditor = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('example-auditor') })
