@@ -45,7 +45,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const sealer = createSealer(await resolveEncryptionKey(config, options.logger))
   const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
   const routing = await createRoutingService({ pool: database.pool, homeCountry: config.homeCountry, geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB, cacheMs: config.directoryCacheMs })
-  return createContractServer({
+  const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl })
+  const app = await createContractServer({
     contract,
     logger: options.logger,
     bodyLimit: config.bodyLimit,
@@ -61,12 +62,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...directoryHandlers(directory),
       ...routingHandlers(routing),
       ...intakeHandlers({
-        intake: createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl }),
+        intake,
         reports: createReportQueries({ pool: database.pool, sealer }),
         validateReport: createReportValidator(createAjv(contract.schemas, { coerceTypes: false })),
       }),
     }),
   })
+  // the receipt key is created on first start, not by the first report; an unmigrated database
+  // (serve --no-migrate) only defers it
+  app.addHook('onReady', async () => {
+    await intake.prepare().catch((error) => options.logger.warn({ err: error }, 'receipt key not ready yet; it will be created on first use'))
+  })
+  return app
 }
 
 async function verifierFromConfig(config: Config): Promise<TokenVerifier> {

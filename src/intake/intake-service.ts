@@ -121,7 +121,12 @@ export function createIntakeService({ pool, sealer, routing, publicUrl }: Intake
     return outcome(await store({ row: { ...row, ...routed }, keys, entries: [received, decided] }), receipt)
   }
 
-  return { submit }
+  /** Creates (or loads) the receipt key at start-up, so the first report does not pay for it. */
+  async function prepare(): Promise<void> {
+    await receiptSigner()
+  }
+
+  return { submit, prepare }
 }
 
 type StoredReceipt = Omit<Acceptance, 'case_id' | 'duplicate_of'>

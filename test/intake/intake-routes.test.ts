@@ -226,3 +226,11 @@ t.test('retraction: the sender withdraws with a reason, once; it is audited', as
   const { rows: entries } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'report.retracted'`)
   t.same(entries.map((r) => Object.keys(r.e).sort()), [['at', 'report_id', 'sender', 'type']], 'the entry carries no free text')
 })
+
+t.test('the receipt key exists from the first start, with its audit entry', async (t) => {
+  const ctx = await buildTestApp(t)
+  const jwks = (await ctx.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
+  t.equal(jwks.keys.length, 1)
+  const { rows } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'gateway_key.published'`)
+  t.match(rows.map((r) => r.e), [{ purpose: 'receipt', kid: jwks.keys[0].kid }])
+})
