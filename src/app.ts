@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { auditHandlers } from './audit/audit-routes.ts'
 import { createAuditService } from './audit/audit-service.ts'
 import { authPlugin } from './auth/auth-plugin.ts'
+import { cachingVerifier } from './auth/token-cache.ts'
 import { isLoopbackHttp } from './auth/loopback.ts'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts'
 import type { Config } from './config/config.ts'
@@ -19,9 +20,13 @@ import { createIntakeService } from './intake/intake-service.ts'
 import { intakeHandlers } from './intake/intake-routes.ts'
 import { createReportQueries } from './intake/report-queries.ts'
 import { createReportValidator } from './intake/report.ts'
+import { BUNDLED_GEOIP_DB } from './routing/hosting.ts'
+import { createRoutingService } from './routing/routing-service.ts'
+import { routingHandlers } from './routing/routing-routes.ts'
 import { loadContract, type OpenApiContract } from './http/openapi-document.ts'
 import { createReadinessCheck, healthHandlers } from './ops/health.ts'
 import { databasePlugin } from './plugins/database.ts'
+import { protectionPlugin } from './plugins/protection.ts'
 import { contractHandlers, docsPlugin } from './plugins/docs.ts'
 
 export interface AppOptions {
@@ -41,27 +46,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const verifier = options.tokenVerifier ?? (await verifierFromConfig(config))
   const sealer = createSealer(await resolveEncryptionKey(config, options.logger))
   const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
-  return createContractServer({
+  const routing = await createRoutingService({ pool: database.pool, homeCountry: config.homeCountry, geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB, cacheMs: config.directoryCacheMs })
+  const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl })
+  const app = await createContractServer({
     contract,
     logger: options.logger,
     bodyLimit: config.bodyLimit,
     plugins: async (app) => {
       await app.register(databasePlugin, { database })
-      await app.register(authPlugin, { verifier, directory })
+      await app.register(authPlugin, { verifier: cachingVerifier(verifier), directory })
+      await app.register(protectionPlugin, { pool: database.pool, publicPerMinute: config.rateLimitPublic, participantPerMinute: config.rateLimitParticipant })
       await app.register(docsPlugin, { contract })
     },
     handlers: () => ({
       ...healthHandlers(createReadinessCheck(database, options.migrations)),
       ...contractHandlers(contract),
       ...directoryHandlers(directory),
+      ...routingHandlers(routing),
       ...auditHandlers(createAuditService({ pool: database.pool })),
       ...intakeHandlers({
-        intake: createIntakeService({ pool: database.pool, sealer, publicUrl: config.publicUrl }),
+        intake,
         reports: createReportQueries({ pool: database.pool, sealer }),
         validateReport: createReportValidator(createAjv(contract.schemas, { coerceTypes: false })),
       }),
     }),
   })
+  // the receipt key is created on first start, not by the first report; an unmigrated database
+  // (serve --no-migrate) only defers it
+  app.addHook('onReady', async () => {
+    await intake.prepare().catch((error) => options.logger.warn({ err: error }, 'receipt key not ready yet; it will be created on first use'))
+  })
+  return app
 }
 
 async function verifierFromConfig(config: Config): Promise<TokenVerifier> {

@@ -1,3 +1,4 @@
+import type { DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant, ParticipantKind } from '../directory/participant.ts'
 import type { Scope } from './scopes.ts'
 
@@ -19,7 +20,8 @@ export interface Principal {
   participant: Participant
   clientId: string
   scopes: ReadonlySet<string>
-  directoryVersion: number
+  /** The directory version this request was authorised against; intake routes with it too. */
+  directory: DirectoryVersion
 }
 
 export function effectiveScopes(kind: ParticipantKind, granted: ReadonlySet<string>): ReadonlySet<string> {

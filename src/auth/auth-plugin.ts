@@ -27,18 +27,22 @@ export const authPlugin = fp(
     app.addHook('onRequest', async (request) => {
       const security = request.routeOptions.config.operation?.security
       if (!security || security.length === 0) return
-      request.principal = await authenticate(request, verifier, directory, requiredScopes(security))
+      request.principal = await authenticate(request, verifier, directory, alternatives(security))
     })
   },
   { name: 'auth', fastify: '5.x' },
 )
 
-/** We declare one scheme, bearerAuth; its scopes are the requirement (an AND). */
-function requiredScopes(security: Array<Record<string, string[]>>): string[] {
-  return security[0]?.bearerAuth ?? []
+/**
+ * OpenAPI security: the requirement objects are alternatives (OR); within one, the scopes are all
+ * needed (AND). We declare one scheme, bearerAuth.
+ */
+function alternatives(security: Array<Record<string, string[]>>): string[][] {
+  return security.map((requirement) => requirement.bearerAuth ?? [])
 }
 
-async function authenticate(request: FastifyRequest, verifier: TokenVerifier, directory: DirectoryService, required: string[]): Promise<Principal> {
+async function authenticate(request: FastifyRequest, verifier: TokenVerifier, directory: DirectoryService, options: string[][]): Promise<Principal> {
+  const required = [...new Set(options.flat())]
   const token = parseBearer(request.headers.authorization)
   if (!token) throw unauthenticated(new AuthError('AUTH_MISSING_TOKEN', 'a bearer access token is required'), required)
   let verified
@@ -57,14 +61,14 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
     throw problem('HG_FORBIDDEN', `client ${verified.clientId} does not act for any participant in the directory`)
   }
   const scopes = effectiveScopes(participant.kind, verified.scopes)
-  const missing = required.filter((scope) => !scopes.has(scope))
-  if (missing.length > 0) {
-    throw problem('HG_FORBIDDEN', `this operation needs the scope(s) ${missing.join(' ')}`, {
+  if (!options.some((needed) => needed.every((scope) => scopes.has(scope)))) {
+    const needs = options.map((needed) => needed.join(' and ')).join(', or ')
+    throw problem('HG_FORBIDDEN', `this operation needs the scope(s) ${needs}`, {
       headers: { 'www-authenticate': wwwAuthenticate({ code: 'AUTH_INSUFFICIENT_SCOPE' }, required) },
     })
   }
   request.log.debug({ participant: participant.id, client: verified.clientId }, 'authenticated')
-  return { participant, clientId: verified.clientId, scopes, directoryVersion: current.version }
+  return { participant, clientId: verified.clientId, scopes, directory: current }
 }
 
 function unauthenticated(error: AuthError, required: string[]) {

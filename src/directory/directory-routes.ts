@@ -1,36 +1,18 @@
-import type { FastifyRequest } from 'fastify'
 import type { OperationHandlers } from '../http/operations.ts'
 import { problem } from '../http/problems.ts'
-import type { DirectoryService, DirectoryVersion } from './directory-service.ts'
-import type { DirectoryDocument, Participant } from './participant.ts'
+import { actor, versionedHandlers } from '../state/versioned-routes.ts'
+import type { DirectoryService } from './directory-service.ts'
+import type { Participant } from './participant.ts'
 
-/** HTTP binding of the directory: parse, call the service, shape the answer. */
+/** HTTP binding of the directory: the shared versioned-document operations, plus one participant at a time. */
 export function directoryHandlers(directory: DirectoryService): OperationHandlers {
-  const actor = (request: FastifyRequest) => request.principal!.participant.id
-
+  const versioned = versionedHandlers(directory, 'directory', 'directory')
   return {
-    getDirectory: async (_request, reply) => {
-      const current = await directory.current()
-      if (!current) throw problem('HG_NOT_FOUND', 'no directory has been published yet')
-      reply.header('etag', `"v${current.version}"`)
-      return present(current)
-    },
-    getDirectoryVersion: async (request) => {
-      const { version } = request.params as { version: number }
-      const found = await directory.atVersion(version)
-      if (!found) throw problem('HG_NOT_FOUND', `directory version ${version} does not exist`)
-      return present(found)
-    },
-    listDirectoryVersions: async () => ({ versions: await directory.listVersions() }),
-    replaceDirectory: async (request) => {
-      const ifMatch = (request.headers as { 'if-match'?: string })['if-match']
-      const expectedVersion = ifMatch ? Number(ifMatch.slice(2, -1)) : undefined
-      return directory.publish(request.body as DirectoryDocument, { actor: actor(request), ...(expectedVersion !== undefined ? { expectedVersion } : {}) })
-    },
-    planDirectory: async (request) => {
-      const { base, summary } = await directory.plan(request.body as DirectoryDocument)
-      return { version: base, dry_run: true, summary }
-    },
+    getDirectory: versioned.current,
+    getDirectoryVersion: versioned.atVersion,
+    listDirectoryVersions: versioned.versions,
+    replaceDirectory: versioned.replace,
+    planDirectory: versioned.plan,
     putParticipant: async (request) => {
       const { participantId } = request.params as { participantId: string }
       const participant = request.body as Participant
@@ -53,15 +35,5 @@ export function directoryHandlers(directory: DirectoryService): OperationHandler
         return { ...base, participants: base.participants.filter((p) => p.id !== participantId) }
       }, { actor: actor(request) })
     },
-  }
-}
-
-function present(version: DirectoryVersion) {
-  return {
-    version: version.version,
-    digest: version.digest,
-    created_at: version.createdAt,
-    created_by: version.createdBy,
-    directory: version.document,
   }
 }

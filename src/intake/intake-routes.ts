@@ -30,7 +30,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
       const report = toCanonical(mediaType, request.body, principal)
       const result = await intake.submit({
         sender: principal.participant,
-        directoryVersion: principal.directoryVersion,
+        directory: principal.directory,
         report,
         payload: { bytes: request.rawBody ?? Buffer.alloc(0), mediaType },
         idempotencyKey: (request.headers as Record<string, string | undefined>)['idempotency-key'],
@@ -54,7 +54,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
         }
         try {
           const bytes = Buffer.from(JSON.stringify(item))
-          const result = await intake.submit({ sender: principal.participant, directoryVersion: principal.directoryVersion, report: validation.report, payload: { bytes, mediaType: 'application/json' } })
+          const result = await intake.submit({ sender: principal.participant, directory: principal.directory, report: validation.report, payload: { bytes, mediaType: 'application/json' } })
           return { index, status: result.outcome, acceptance: result.acceptance }
         } catch (error) {
           if (error instanceof ProblemError && error.status < 500) return rejected(index, error)

@@ -3,10 +3,13 @@ import type pg from 'pg'
 import { canonicalDigest } from '../crypto/jcs.ts'
 import { activeKey } from '../crypto/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
+import type { DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
+import type { RoutingService } from '../routing/routing-service.ts'
 import { problem } from '../http/problems.ts'
 import { auditEntryBytes } from '../state/commit.ts'
 import { caseKeys } from './case-keys.ts'
+import { createIntakeBatcher } from './intake-batcher.ts'
 import { assertChannelAllowed } from './channels.ts'
 import { createReceiptSigner, type ReceiptClaims } from './receipt.ts'
 import type { CanonicalReport } from './report-types.ts'
@@ -14,7 +17,7 @@ import { uuid7 } from './uuid7.ts'
 
 export interface Submission {
   sender: Participant
-  directoryVersion: number
+  directory: DirectoryVersion
   report: CanonicalReport
   payload: { bytes: Buffer; mediaType: string }
   idempotencyKey?: string | undefined
@@ -36,11 +39,20 @@ export interface SubmissionResult {
 export type IntakeService = ReturnType<typeof createIntakeService>
 
 /**
- * Accepts reports: one round trip to PostgreSQL per report (the stored function intake_report), which
+ * Accepts reports: at most one round trip to PostgreSQL per report (the stored function intake_report,
+ * called in batches by createIntakeBatcher), which
  * enforces idempotency, external_id uniqueness and case de-duplication, and writes the audit entry.
  * Everything else (canonical digest, contact sealing, the signed receipt) is computed before it.
  */
-export function createIntakeService({ pool, sealer, publicUrl }: { pool: pg.Pool; sealer: Sealer; publicUrl: string | undefined }) {
+export interface IntakeServiceOptions {
+  pool: pg.Pool
+  sealer: Sealer
+  routing: RoutingService
+  publicUrl: string | undefined
+}
+
+export function createIntakeService({ pool, sealer, routing, publicUrl }: IntakeServiceOptions) {
+  const store = createIntakeBatcher(pool)
   let signer: Promise<ReturnType<typeof createReceiptSigner>> | undefined
   const receiptSigner = () => (signer ??= activeKey(pool, sealer, 'receipt').then(createReceiptSigner).catch((error) => {
     signer = undefined
@@ -76,9 +88,17 @@ export function createIntakeService({ pool, sealer, publicUrl }: { pool: pg.Pool
       canonical: { ...report, reporter },
       contact_sealed: contact ? sealer.seal('reporter-contact', Buffer.from(JSON.stringify(contact)), id).toString('base64') : null,
       receipt,
-      directory_version: submission.directoryVersion,
+      directory_version: submission.directory.version,
     }
-    const entry = auditEntryBytes({
+    const { decision, rulesetVersion } = await routing.decide(report, sender, submission.directory)
+    const decidedAt = new Date().toISOString()
+    const routed = {
+      decision,
+      ruleset_version: rulesetVersion,
+      decided_at: decidedAt,
+      destinations: decision.destinations.map((d) => ({ id: uuid7(), participant_id: d.participant_id, urgent: d.urgent, rules: d.rules, items: d.items, format: d.format })),
+    }
+    const received = auditEntryBytes({
       type: 'report.received',
       at: receivedAt,
       report_id: id,
@@ -88,19 +108,39 @@ export function createIntakeService({ pool, sealer, publicUrl }: { pool: pg.Pool
       payload_digest: `sha256:${payloadDigest}`,
       payload_media_type: submission.payload.mediaType,
     })
-    const { rows } = await pool.query('SELECT intake_report($1, $2, $3) AS result', [row, keys, entry])
-    return outcome(rows[0].result, receipt)
+    const decided = auditEntryBytes({
+      type: 'routing.decided',
+      at: decidedAt,
+      report_id: id,
+      destinations: decision.destinations.map((d) => d.participant_id),
+      urgent: decision.destinations.filter((d) => d.urgent).map((d) => d.participant_id),
+      rules: [...new Set(decision.destinations.flatMap((d) => d.rules.map((r) => r.rule_id)))],
+      directory_version: submission.directory.version,
+      ruleset_version: rulesetVersion,
+    })
+    return outcome(await store({ row: { ...row, ...routed }, keys, entries: [received, decided] }), receipt)
   }
 
-  return { submit }
+  /** Creates (or loads) the receipt key at start-up, so the first report does not pay for it. */
+  async function prepare(): Promise<void> {
+    await receiptSigner()
+  }
+
+  return { submit, prepare }
 }
 
 type StoredReceipt = Omit<Acceptance, 'case_id' | 'duplicate_of'>
 
-function outcome(
-  result: { status: string; case_id?: string; duplicate_of?: string | null; receipt?: StoredReceipt; id?: string },
-  fresh: StoredReceipt,
-): SubmissionResult {
+/** What intake_report answers (see migrations/0005_reports.sql). */
+interface StoreResult {
+  status?: string
+  case_id?: string
+  duplicate_of?: string | null
+  receipt?: StoredReceipt
+  id?: string
+}
+
+function outcome(result: StoreResult, fresh: StoredReceipt): SubmissionResult {
   switch (result.status) {
     case 'accepted':
     case 'replay': {

@@ -6,12 +6,23 @@ import { commitChange } from '../state/commit.ts'
 
 export type ReportQueries = ReturnType<typeof createReportQueries>
 
-const STATUS_COLUMNS = `id, state, channel, external_id, received_at, report_digest, case_id, duplicate_of, retracted_at, retraction_reason`
+/** The report, its routing decision, and the handoffs that carry it: its own, and those that already had its case. */
+const STATUS_QUERY = `
+  SELECT r.id, r.state, r.channel, r.external_id, r.received_at, r.report_digest, r.case_id, r.duplicate_of,
+         r.retracted_at, r.retraction_reason,
+         d.decision, d.already_handed, d.directory_version AS d_directory_version, d.ruleset_version, d.decided_at,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'destination', h.participant_id, 'state', h.state,
+                   'urgent', h.urgent, 'report_id', h.report_id, 'created_at', h.created_at) ORDER BY h.created_at, h.participant_id), '[]')
+            FROM handoffs h
+           WHERE h.case_id = r.case_id
+             AND (h.report_id = r.id OR h.id IN (SELECT (x->>'handoff_id')::uuid FROM jsonb_array_elements(d.already_handed) AS x))) AS handoffs
+    FROM reports r LEFT JOIN routing_decisions d ON d.report_id = r.id
+   WHERE r.id = $1 AND r.sender_id = $2`
 
 /** Reads and the retraction, always scoped to the sender: someone else's report is "not found", never "forbidden". */
 export function createReportQueries({ pool, sealer }: { pool: pg.Pool; sealer: Sealer }) {
   async function statusFor(reportId: string, senderId: string) {
-    const { rows } = await pool.query(`SELECT ${STATUS_COLUMNS} FROM reports WHERE id = $1 AND sender_id = $2`, [reportId, senderId])
+    const { rows } = await pool.query(STATUS_QUERY, [reportId, senderId])
     return rows[0] ? present(rows[0]) : undefined
   }
 
@@ -20,11 +31,8 @@ export function createReportQueries({ pool, sealer }: { pool: pg.Pool; sealer: S
       const { rows } = await tx.query(`SELECT state FROM reports WHERE id = $1 AND sender_id = $2 FOR UPDATE`, [reportId, senderId])
       if (!rows[0]) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
       if (rows[0].state === 'retracted') throw problem('HG_CONFLICT', `report ${reportId} is already retracted`)
-      const updated = await tx.query(
-        `UPDATE reports SET state = 'retracted', retracted_at = now(), retraction_reason = $2 WHERE id = $1 RETURNING ${STATUS_COLUMNS}`,
-        [reportId, reason],
-      )
-      const status = present(updated.rows[0])
+      await tx.query(`UPDATE reports SET state = 'retracted', retracted_at = now(), retraction_reason = $2 WHERE id = $1`, [reportId, reason])
+      const status = present((await tx.query(STATUS_QUERY, [reportId, senderId])).rows[0])
       // the reason is free text from the sender: it stays in the report, not in the publishable log
       return { result: status, audit: [{ type: 'report.retracted', at: status.retracted_at!, report_id: reportId, sender: senderId }] }
     })
@@ -49,7 +57,10 @@ function present(row: Record<string, any>) {
     duplicate_of: row.duplicate_of,
     retracted_at: row.retracted_at?.toISOString() ?? null,
     retraction_reason: row.retraction_reason,
-    routing: null,
-    handoffs: [] as Array<{ id: string; destination: string; state: string; urgent: boolean; created_at: string }>,
+    routing: row.decision
+      ? { decision: row.decision, already_handed: row.already_handed, directory_version: row.d_directory_version, ruleset_version: row.ruleset_version, decided_at: row.decided_at.toISOString() }
+      : null,
+    // jsonb timestamps come back as PostgreSQL text; the contract wants RFC 3339
+    handoffs: (row.handoffs as Array<Record<string, string>>).map((h) => ({ ...h, created_at: new Date(h.created_at!).toISOString() })),
   }
 }

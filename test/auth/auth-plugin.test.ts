@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { SignJWT, generateKeyPair } from 'jose'
 import t from 'tap'
 import { KIND_CEILING } from '../../src/auth/access.ts'
@@ -36,11 +37,12 @@ t.test('every protected operation: 401 without a token, 403 without its scope', 
     t.equal(anonymous.json().code, 'HG_UNAUTHENTICATED')
     t.match(anonymous.headers['www-authenticate'], /^Bearer realm="hotline-gateway"/)
 
-    const required = op.security?.[0]?.bearerAuth ?? []
+    // every alternative requirement must be missed for a 403
+    const required = [...new Set((op.security ?? []).flatMap((r) => r.bearerAuth ?? []))]
     if (required.length === 0) continue
     const others = OPERATOR_SCOPES.filter((s) => !required.includes(s))
     const narrowed = await app.inject({ method, url, headers: await auth('gateway-admin', others) })
-    t.equal(narrowed.statusCode, 403, `${op.operationId}: 403 with a token lacking ${required.join(' ')}`)
+    t.equal(narrowed.statusCode, 403, `${op.operationId}: 403 with a token lacking ${required.join(' and ')}`)
     t.equal(narrowed.json().code, 'HG_FORBIDDEN')
     t.match(narrowed.headers['www-authenticate'], /error="insufficient_scope"/)
   }
@@ -89,5 +91,33 @@ t.test('a malformed Authorization header is a 401', async (t) => {
   for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'bearer\ttoken']) {
     const res = await app.inject({ method: 'GET', url: '/v1/directory', headers: { authorization } })
     t.equal(res.statusCode, 401, JSON.stringify(authorization))
+  }
+})
+
+/** A valid body for each report-scoped operation that takes one; a new one must be added here. */
+const SAMPLE_BODIES: Record<string, unknown> = { retractReport: { reason: 'Sent by mistake.' } }
+
+t.test('every report-scoped operation: the sender gets its report, another participant of the same kind a 404', async (t) => {
+  const ctx = await buildTestApp(t)
+  const report = JSON.parse(await readFile(new URL('../fixtures/intake/report-web-form.json', import.meta.url), 'utf8'))
+  report.channel = 'hotline_referral'
+  const created = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('be-hotline'), payload: report })
+  const { id } = created.json()
+  const scoped = contract.operations.filter((op) => op.path.includes('{reportId}'))
+  t.ok(scoped.length >= 2)
+  // the other participant first: its attempt must change nothing the owner then sees
+  for (const owner of ['nl-hotline', 'be-hotline']) {
+    for (const op of scoped) {
+      const needsBody = op.requestBody?.required
+      if (needsBody) t.ok(op.operationId in SAMPLE_BODIES, `${op.operationId} has a sample body`)
+      const res = await ctx.app.inject({
+        method: op.method as 'GET',
+        url: op.path.replace('{reportId}', id),
+        headers: await ctx.auth(owner),
+        ...(needsBody ? { payload: SAMPLE_BODIES[op.operationId] as object } : {}),
+      })
+      if (owner === 'nl-hotline') t.equal(res.statusCode, 404, `${op.operationId}: another hotline gets 404`)
+      else t.ok(res.statusCode < 300, `${op.operationId}: the sender gets ${res.statusCode}`)
+    }
   }
 })

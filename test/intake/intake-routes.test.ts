@@ -60,7 +60,7 @@ t.test('the sender reads its report; another participant, even of the same kind,
   const { id } = (await submit(ctx, 'be-hotline', referral())).json()
   const mine = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('be-hotline') })
   t.equal(mine.statusCode, 200)
-  t.match(mine.json(), { id, state: 'received', channel: 'hotline_referral', case_id: id, duplicate_of: null, handoffs: [] })
+  t.match(mine.json(), { id, state: 'routed', channel: 'hotline_referral', case_id: id, duplicate_of: null })
   const theirs = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('nl-hotline') })
   t.equal(theirs.statusCode, 404, 'absence is not leaked')
   const auditor = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('example-auditor') })
@@ -225,4 +225,12 @@ t.test('retraction: the sender withdraws with a reason, once; it is audited', as
   t.equal(empty.statusCode, 400)
   const { rows: entries } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'report.retracted'`)
   t.same(entries.map((r) => Object.keys(r.e).sort()), [['at', 'report_id', 'sender', 'type']], 'the entry carries no free text')
+})
+
+t.test('the receipt key exists from the first start, with its audit entry', async (t) => {
+  const ctx = await buildTestApp(t)
+  const jwks = (await ctx.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
+  t.equal(jwks.keys.length, 1)
+  const { rows } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'gateway_key.published'`)
+  t.match(rows.map((r) => r.e), [{ purpose: 'receipt', kid: jwks.keys[0].kid }])
 })

@@ -1,0 +1,83 @@
+// Intake throughput: autocannon against POST /v1/reports with realistic ~2 KB reports (each unique,
+// so every one opens a case), beside a bare baseline measured in the same run. Prints both rates and
+// the ratio. Usage: node --import tsx bench/intake.ts [seconds=10] [connections=50] [rounds=2]
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import autocannon from 'autocannon'
+import pg from 'pg'
+
+const [seconds = 10, connections = 50, rounds = 2] = process.argv.slice(2).map(Number)
+const ADMIN = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const template = JSON.parse(readFileSync(new URL('../test/fixtures/intake/report-web-form.json', import.meta.url), 'utf8'))
+template.channel = 'hotline_referral'
+
+async function database(name: string): Promise<string> {
+  const admin = new pg.Client(ADMIN)
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(ADMIN)
+  url.pathname = `/${name}`
+  return url.href
+}
+
+async function start(mode: string, url: string): Promise<{ child: ChildProcess; info: { url: string; token?: string } }> {
+  const child = spawn(process.execPath, [...(mode === 'gateway' && process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', new URL('./intake-server.ts', import.meta.url).pathname, mode, url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
+  })
+  return { child, info: JSON.parse(line) }
+}
+
+function uniqueReport(): string {
+  const tag = randomBytes(8).toString('hex')
+  const report = structuredClone(template)
+  report.source.external_id = `BENCH-${tag}`
+  report.items[0].url = `https://example.org/board/thread/${tag}`
+  report.items[0].hashes = [{ alg: 'sha256', value: randomBytes(32).toString('hex') }, { alg: 'md5', value: randomBytes(16).toString('hex') }]
+  report.items[1].url = `https://example.net/comments/${tag}`
+  return JSON.stringify(report)
+}
+
+async function load(url: string, token?: string): Promise<{ rps: number; p99: number; non2xx: number; errors: number }> {
+  const result = await autocannon({
+    url: `${url}/v1/reports`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    requests: [{ setupRequest: (request) => ({ ...request, body: uniqueReport() }) }],
+  })
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+}
+
+const baselineDb = await database('bench_intake_baseline')
+const gatewayDb = await database('bench_intake_gateway')
+const baseline = await start('baseline', baselineDb)
+const gateway = await start('gateway', gatewayDb)
+console.error(`report size ~${uniqueReport().length} bytes; ${rounds} rounds of ${seconds}s, ${connections} connections`)
+const rates = { baseline: [] as number[], gateway: [] as number[] }
+try {
+  await load(baseline.info.url) // warm-up, not counted
+  await load(gateway.info.url, gateway.info.token)
+  for (let round = 1; round <= rounds; round++) {
+    const b = await load(baseline.info.url)
+    const g = await load(gateway.info.url, gateway.info.token)
+    if (g.non2xx > 0 || g.errors > 0 || b.non2xx > 0) throw new Error(`failures: gateway non2xx=${g.non2xx} errors=${g.errors}, baseline non2xx=${b.non2xx}`)
+    rates.baseline.push(b.rps)
+    rates.gateway.push(g.rps)
+    console.log(`round ${round}: baseline ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms), gateway ${g.rps.toFixed(0)} req/s (p99 ${g.p99} ms), ratio ${(g.rps / b.rps).toFixed(2)}`)
+  }
+} finally {
+  baseline.child.kill('SIGINT')
+  gateway.child.kill('SIGINT')
+}
+// each round pairs a baseline and a gateway run made back to back, so the ratio of sums compares like with like
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+const ratio = sum(rates.gateway) / sum(rates.baseline)
+console.log(`intake: gateway ${(sum(rates.gateway) / rounds).toFixed(0)} req/s vs baseline ${(sum(rates.baseline) / rounds).toFixed(0)} req/s (means): ratio ${ratio.toFixed(2)} (target >= 0.5)`)
+process.exitCode = ratio >= 0.5 ? 0 : 1

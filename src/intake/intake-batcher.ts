@@ -1,0 +1,59 @@
+import type pg from 'pg'
+
+export interface IntakeRow {
+  row: Record<string, unknown>
+  keys: string[]
+  entries: Buffer[]
+}
+
+type Result = Record<string, any>
+
+const MAX_BATCH = 64
+const RETRYABLE = new Set(['40P01', '40001']) // deadlock detected, serialization failure
+
+/**
+ * Groups the reports submitted in the same event-loop turn into one call of intake_reports: one
+ * round trip and one commit for all of them. A report waits for nothing but its neighbours' work;
+ * each caller gets its own result only after the batch has committed. Two batches holding keys of
+ * the same material can deadlock; PostgreSQL then aborts one whole batch, which is simply run again
+ * (nothing of it was committed, and it carries the same ids).
+ */
+export function createIntakeBatcher(pool: pg.Pool) {
+  let pending: Array<{ item: IntakeRow; resolve: (r: Result) => void; reject: (e: unknown) => void }> = []
+  let scheduled = false
+
+  function flush(): void {
+    scheduled = false
+    while (pending.length > 0) {
+      const batch = pending.splice(0, MAX_BATCH)
+      run(batch.map((b) => b.item)).then(
+        (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
+        (error) => batch.forEach((b) => b.reject(error)),
+      )
+    }
+  }
+
+  async function run(items: IntakeRow[], attempt = 1): Promise<Result[]> {
+    try {
+      const { rows } = await pool.query('SELECT intake_reports($1, $2, $3) AS results', [
+        JSON.stringify(items.map((i) => i.row)),
+        JSON.stringify(items.map((i) => i.keys)),
+        JSON.stringify(items.map((i) => i.entries.map((e) => e.toString('base64')))),
+      ])
+      return rows[0].results
+    } catch (error) {
+      if (attempt < 5 && RETRYABLE.has((error as { code?: string }).code ?? '')) return run(items, attempt + 1)
+      throw error
+    }
+  }
+
+  return function submit(item: IntakeRow): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      pending.push({ item, resolve, reject })
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    })
+  }
+}

@@ -1,0 +1,37 @@
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type pg from 'pg'
+import { problem } from '../http/problems.ts'
+import { pgRateLimitStore } from '../http/rate-limit-store.ts'
+
+export interface ProtectionOptions {
+  pool: pg.Pool
+  /** Requests per minute per client IP on public operations. */
+  publicPerMinute: number
+  /** Requests per minute per participant on authenticated operations. */
+  participantPerMinute: number
+}
+
+/**
+ * Security headers on every response, and rate limits shared across processes: per participant
+ * once authenticated (the auth hook runs first), per client IP on public operations.
+ */
+export const protectionPlugin = fp(
+  async (app: FastifyInstance, options: ProtectionOptions) => {
+    await app.register(helmet, { global: true })
+    await app.register(rateLimit, {
+      global: true,
+      timeWindow: 60_000,
+      store: pgRateLimitStore(options.pool),
+      keyGenerator: (request) => (request.principal ? `participant:${request.principal.participant.id}` : `ip:${request.ip}`),
+      max: (request) => (request.principal ? options.participantPerMinute : options.publicPerMinute),
+      allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) =>
+        problem('HG_RATE_LIMITED', `more than ${context.max} requests per minute; retry in ${Math.ceil(context.ttl / 1000)} s`),
+    })
+  },
+  { name: 'protection', fastify: '5.x', dependencies: ['auth'] },
+)

@@ -1,0 +1,23 @@
+import type { OperationHandlers } from '../http/operations.ts'
+import type { CanonicalReport } from '../intake/report-types.ts'
+import { versionedHandlers } from '../state/versioned-routes.ts'
+import type { RoutingService } from './routing-service.ts'
+
+/** HTTP binding of routing: the dry run, and the rule sets as versioned documents. */
+export function routingHandlers(routing: RoutingService): OperationHandlers {
+  const versioned = versionedHandlers(routing, 'rules', 'routing rule set')
+  return {
+    explainRouting: async (request) => {
+      const principal = request.principal!
+      const { decision } = await routing.decide(request.body as CanonicalReport, principal.participant, principal.directory)
+      return decision
+    },
+    getRoutingRules: async (request, reply) => {
+      await routing.inForce()
+      return versioned.current(request, reply)
+    },
+    getRoutingRulesVersion: versioned.atVersion,
+    listRoutingRulesVersions: versioned.versions,
+    replaceRoutingRules: versioned.replace,
+  }
+}
