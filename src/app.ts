@@ -71,11 +71,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
     }),
   })
-  // the receipt key is created on first start, not by the first report; an unmigrated database
-  // (serve --no-migrate) only defers it
-  app.addHook('onReady', async () => {
-    await intake.prepare().catch((error) => options.logger.warn({ err: error }, 'receipt key not ready yet; it will be created on first use'))
-  })
   return app
 }
 

@@ -121,12 +121,7 @@ export function createIntakeService({ pool, sealer, routing, publicUrl }: Intake
     return outcome(await store({ row: { ...row, ...routed }, keys, entries: [received, decided] }), receipt)
   }
 
-  /** Creates (or loads) the receipt key at start-up, so the first report does not pay for it. */
-  async function prepare(): Promise<void> {
-    await receiptSigner()
-  }
-
-  return { submit, prepare }
+  return { submit }
 }
 
 type StoredReceipt = Omit<Acceptance, 'case_id' | 'duplicate_of'>

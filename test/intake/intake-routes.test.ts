@@ -227,8 +227,11 @@ t.test('retraction: the sender withdraws with a reason, once; it is audited', as
   t.same(entries.map((r) => Object.keys(r.e).sort()), [['at', 'report_id', 'sender', 'type']], 'the entry carries no free text')
 })
 
-t.test('the receipt key exists from the first start, with its audit entry', async (t) => {
+t.test('the receipt key is created once, by the first report, with its audit entry', async (t) => {
   const ctx = await buildTestApp(t)
+  t.same((await ctx.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(), { keys: [] })
+  await submit(ctx, 'be-hotline', referral('K-1'))
+  await submit(ctx, 'be-hotline', referral('K-2'))
   const jwks = (await ctx.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
   t.equal(jwks.keys.length, 1)
   const { rows } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'gateway_key.published'`)
