@@ -21,7 +21,9 @@ Usage:
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
-LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL, OIDC_ISSUER, OIDC_AUDIENCE.
+LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL, OIDC_ISSUER, OIDC_AUDIENCE,
+ENCRYPTION_KEY, GATEWAY_HOME_COUNTRY, GEOIP_DB, DIRECTORY_CACHE_MS, RATE_LIMIT_PUBLIC,
+RATE_LIMIT_PARTICIPANT, AUDIT_LOG_ORIGIN, AUDIT_WITNESSES.
 Without DATABASE_URL the gateway runs on embedded PGlite under DATA_DIR.`
 
 type Command = (args: string[]) => Promise<number>

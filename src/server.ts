@@ -25,7 +25,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
     const app = await buildApp({ config: runtime, database, migrations, logger })
     app.addHook('onClose', async () => devAuth?.close())
-    const audit = await startAuditLog({ config: runtime, database, logger, env: options.env })
+    const audit = await startAuditLog({ config: runtime, database, logger })
     app.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')

@@ -15,8 +15,6 @@ export interface AuditLogRuntimeOptions {
   config: Config
   database: Database
   logger: Logger
-  /** Where AUDIT_WITNESSES is read (default process.env). */
-  env?: NodeJS.ProcessEnv | undefined
 }
 
 /**
@@ -25,7 +23,7 @@ export interface AuditLogRuntimeOptions {
  */
 export async function startAuditLog(options: AuditLogRuntimeOptions): Promise<AuditLogRuntime> {
   const { config, database, logger } = options
-  const witnesses = parseWitnesses((options.env ?? process.env).AUDIT_WITNESSES)
+  const witnesses = parseWitnesses(config.auditWitnesses)
   const sealer = createSealer(await resolveEncryptionKey(config, logger))
   const publisher = witnesses.length > 0 ? createWitnessPublisher({ pool: database.pool, witnesses, logger }) : undefined
   const sequencer = await startSequencer({

@@ -21,6 +21,8 @@ export interface Config {
   encryptionKey: string | undefined
   homeCountry: string
   auditLogOrigin: string | undefined
+  /** Raw; parsed and checked by the audit log at start (src/audit/witness-publisher.ts). */
+  auditWitnesses: string | undefined
   geoipDb: string | undefined
   rateLimitPublic: number
   rateLimitParticipant: number
@@ -46,6 +48,7 @@ const envSchema = {
     ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 random bytes, base64 (openssl rand -base64 32)' },
     GATEWAY_HOME_COUNTRY: { type: 'string', pattern: '^[A-Z]{2}$', default: 'BE', description: 'an ISO 3166-1 alpha-2 code, upper case' },
     GEOIP_DB: { type: 'string', minLength: 1, description: 'the path of an IP-to-country .mmdb file' },
+    AUDIT_WITNESSES: { type: 'string', maxLength: 20000, description: 'witnesses, each "<cosignature verifier key> <URL>", separated by commas or newlines' },
     RATE_LIMIT_PUBLIC: { type: 'integer', minimum: 1, maximum: 1000000, default: 60, description: 'requests per minute per IP on public operations' },
     RATE_LIMIT_PARTICIPANT: { type: 'integer', minimum: 1, maximum: 100000000, default: 30000, description: 'requests per minute per participant' },
     AUDIT_LOG_ORIGIN: { type: 'string', pattern: '^[a-z0-9.-]+(/[A-Za-z0-9._/-]+)?$', maxLength: 200, description: 'a schema-less URL such as gateway.example.org/audit-log' },
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: values.ENCRYPTION_KEY as string | undefined,
     homeCountry: values.GATEWAY_HOME_COUNTRY as string,
     auditLogOrigin: values.AUDIT_LOG_ORIGIN as string | undefined,
+    auditWitnesses: values.AUDIT_WITNESSES as string | undefined,
     geoipDb: values.GEOIP_DB as string | undefined,
     rateLimitPublic: values.RATE_LIMIT_PUBLIC as number,
     rateLimitParticipant: values.RATE_LIMIT_PARTICIPANT as number,

@@ -1,3 +1,4 @@
+import type { PlatformNoticeContent } from '../../routing/projection.ts'
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { compileIntakeSchema, DSA_NOTICE_SCHEMA_ID, sharedIntakeAjv } from '../intake-schemas.ts'
 import type { CanonicalReport, Channel, FieldError, IncidentType, ReportItem } from '../report-types.ts'
@@ -109,5 +110,27 @@ export function toDsaNotice(report: CanonicalReport, opts: ToDsaNoticeOptions = 
     notifier: opts.notifier === undefined ? undefined : compact({ ...opts.notifier }),
     bona_fide_statement: true as const,
     platform: urlItems.find((item) => item.hosting?.platform !== undefined)?.hosting?.platform,
+  })
+}
+
+/**
+ * The notice a platform receives through the gateway: built only from the platform projection
+ * (routing's `project(report, 'platform', { items })`), so it carries the item locations, the legal
+ * ground and the explanation, and nothing else: no description, reporter or classification.
+ * The notifier is the party sending it (the gateway or the hotline), never the original reporter.
+ */
+export function toPlatformNotice(content: PlatformNoticeContent, opts: ToDsaNoticeOptions = {}): DsaNotice {
+  const urls = content.items.flatMap((item) => ('url' in item ? [item.url] : []))
+  const explanation = content.incident?.explanation
+  const problems: FieldError[] = []
+  if (urls.length === 0) problems.push({ pointer: '/items', message: 'a DSA notice needs at least one URL item' })
+  if (explanation === undefined) problems.push({ pointer: '/incident/explanation', message: 'is required for a DSA notice (Art. 16(2)(a))' })
+  if (problems.length > 0 || explanation === undefined) throw new FormatError('FORMAT_NOT_REPRESENTABLE', problems)
+  return compact({
+    urls: [...new Set(urls)],
+    explanation,
+    legal_ground: content.incident?.legal_ground,
+    notifier: opts.notifier === undefined ? undefined : compact({ ...opts.notifier }),
+    bona_fide_statement: true as const,
   })
 }

@@ -119,3 +119,17 @@ t.test('reports a notice cannot express are refused', async (t) => {
   locatorsOnly.items = locatorsOnly.items.filter((item) => item.locator !== undefined)
   t.same(formatErrorOf(() => toDsaNotice(locatorsOnly)).errors.map((e) => e.pointer), ['/items'])
 })
+
+t.test('a platform gets a notice made from its projection only: locations, legal ground, explanation', async (t) => {
+  const { project } = await import('../../../src/routing/projection.ts')
+  const { toPlatformNotice } = await import('../../../src/intake/formats/dsa-notice.ts')
+  const report = fixtureJson('report-web-form.json')
+  const notice = toPlatformNotice(project(report, 'platform', { items: [0] }), { notifier: { name: 'Example Hotline', email: 'notices@hotline.example.org' } })
+  t.same(Object.keys(notice).sort(), ['bona_fide_statement', 'explanation', 'legal_ground', 'notifier', 'urls'])
+  t.same(notice.urls, [report.items[0]!.url])
+  t.equal(notice.explanation, report.incident.explanation)
+  const text = JSON.stringify(notice)
+  for (const withheld of [report.incident.description!, 'alex.reporter@example.net', 'trader_0815', 'nationally_illegal', report.items[1]!.url!]) {
+    t.notOk(text.includes(withheld), `${withheld.slice(0, 30)} is not in the notice`)
+  }
+})
