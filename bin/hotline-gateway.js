@@ -5,4 +5,5 @@ import { register } from 'tsx/esm/api'
 register()
 const { main } = await import('../src/cli.ts')
 const code = await main(process.argv.slice(2))
-if (code >= 0) process.exitCode = code
+// a finished command exits even if a library left a timer behind; `serve` (-1) runs until a signal
+if (code >= 0) process.exit(code)

@@ -19,23 +19,29 @@ export async function serve(options: ServeOptions): Promise<void> {
   const logger = pino(loggerOptions(config))
   const migrations = await readMigrations()
   const database = await openDatabase(config, logger)
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined
+  let devAuth: Awaited<ReturnType<typeof startDevAuth>> | undefined
   try {
     if (options.migrate) await applyMigrations(database, migrations, logger)
-    const devAuth = config.oidcIssuer ? undefined : await startDevAuth(config, database, logger)
+    devAuth = config.oidcIssuer ? undefined : await startDevAuth(config, database, logger)
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
-    const app = await buildApp({ config: runtime, database, migrations, logger })
-    app.addHook('onClose', async () => devAuth?.close())
+    const built = await buildApp({ config: runtime, database, migrations, logger })
+    app = built
+    const issuer = devAuth
+    built.addHook('onClose', async () => issuer?.close())
     const audit = await startAuditLog({ config: runtime, database, logger })
-    app.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
+    built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')
       else logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests')
-      await app.close()
+      await built.close()
     })
-    const address = await app.listen({ host: config.host, port: config.port })
+    const address = await built.listen({ host: config.host, port: config.port })
     logger.info({ address, database: database.kind }, `hotline-gateway is up; API docs at ${docsUrl(config, address)}`)
   } catch (error) {
-    await database.close().catch(() => undefined)
+    // whatever started must stop, or its timers keep a process alive that serves nothing
+    if (app) await app.close().catch(() => undefined)
+    else await Promise.all([devAuth?.close(), database.close()]).catch(() => undefined)
     throw error
   }
 }

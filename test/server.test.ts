@@ -68,3 +68,14 @@ t.test('embedded PGlite end to end: serves on a fresh data dir and keeps its dat
   t.same(await (await fetch(`${second.url}/readyz`)).json(), { status: 'ready', ready: true, database: 'reachable', pending_migrations: 0 })
   t.equal((await second.stop()).code, 0)
 })
+
+t.test('a gateway that cannot listen (port taken) stops everything it started and exits 1', async (t) => {
+  const url = await createTestDatabase(t)
+  const first = await startGateway({ DATABASE_URL: url })
+  t.teardown(() => first.stop())
+  const port = new URL(first.url).port
+  const { runCli } = await import('./helpers/process.ts')
+  const second = await runCli(['serve'], { DATABASE_URL: url, PORT: port, HOST: '127.0.0.1' })
+  t.equal(second.code, 1)
+  t.match(second.stderr, /EADDRINUSE/)
+})
