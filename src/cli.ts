@@ -18,6 +18,7 @@ Usage:
                                          verify the audit log: checkpoint signature, consistency, every entry
   hotline-gateway audit verify-evidence FILE --key VKEY
                                          check an audit evidence bundle offline (audit --help for more)
+  hotline-gateway witness keygen|serve   run a witness that cosigns the gateway's checkpoints (witness --help)
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
@@ -45,6 +46,10 @@ const COMMANDS: Record<string, Command> = {
   async audit(args) {
     const { auditCommand } = await import('./audit/audit-cli.ts')
     return auditCommand(args)
+  },
+  async witness(args) {
+    const { witnessCommand } = await import('./audit/witness-cli.ts')
+    return witnessCommand(args)
   },
   async directory(args) {
     const { directoryCommand } = await import('./directory/directory-cli.ts')
