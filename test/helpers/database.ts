@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import tap from 'tap'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -9,12 +10,14 @@ interface Teardown {
 
 /**
  * A fresh, empty database on the local server for one test file (or one test), dropped afterwards,
- * so test files run in parallel without seeing each other's rows.
+ * so test files run in parallel without seeing each other's rows. The drop waits for the end of the
+ * whole file: by then every test's own teardown has closed its connections, so WITH (FORCE) never
+ * kills a connection a test still holds (which surfaced as an unhandled pool error).
  */
-export async function createTestDatabase(t: Teardown): Promise<string> {
+export async function createTestDatabase(_t: Teardown): Promise<string> {
   const name = `hg_test_${randomBytes(6).toString('hex')}`
   await admin(`CREATE DATABASE ${name}`)
-  t.teardown(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  tap.teardown(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   const url = new URL(ADMIN_URL)
   url.pathname = `/${name}`
   return url.href
