@@ -1,4 +1,5 @@
-import helmet from '@fastify/helmet'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import helmet from 'helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -20,7 +21,10 @@ export interface ProtectionOptions {
  */
 export const protectionPlugin = fp(
   async (app: FastifyInstance, options: ProtectionOptions) => {
-    await app.register(helmet, { global: true })
+    const headers = securityHeaders()
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.headers(headers)
+    })
     await app.register(rateLimit, {
       global: true,
       timeWindow: 60_000,
@@ -35,3 +39,18 @@ export const protectionPlugin = fp(
   },
   { name: 'protection', fastify: '5.x', dependencies: ['auth'] },
 )
+
+/**
+ * helmet's headers are the same for every response: compute them once. (@fastify/helmet rebuilds
+ * helmet's middleware on every request, which showed in intake profiles.) Swagger UI's pages set
+ * their own CSP on top.
+ */
+function securityHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const response = {
+    setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  }
+  helmet()({} as IncomingMessage, response as unknown as ServerResponse, () => undefined)
+  return headers
+}
