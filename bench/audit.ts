@@ -42,12 +42,17 @@ async function appendFor(pool: pg.Pool): Promise<{ appended: number; ms: number 
   let appended = 0
   const until = performance.now() + seconds * 1000
   const started = performance.now()
-  await Promise.all(Array.from({ length: writers }, async (_, w) => {
-    while (performance.now() < until) {
-      await commitChange(pool, async () => ({ result: undefined, audit: [{ type: 'bench.event', at: new Date().toISOString(), writer: w, n: appended }] }))
-      appended++
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (performance.now() < until) {
+        await commitChange(pool, async () => ({
+          result: undefined,
+          audit: [{ type: 'bench.event', at: new Date().toISOString(), writer: w, n: appended }],
+        }))
+        appended++
+      }
+    }),
+  )
   return { appended, ms: performance.now() - started }
 }
 
@@ -81,7 +86,9 @@ async function appendBench() {
   const fmt = (xs: number[]) => `${Math.round(median(xs)).toLocaleString('en')}/s`
   console.log(`appends (${writers} writers, median of ${rounds} rounds of ${seconds}s):`)
   console.log(`  baseline, no sequencer:  ${fmt(baseline)} committed`)
-  console.log(`  with the sequencer:      ${fmt(written)} committed, ${fmt(sequenced)} sequenced meanwhile; the rest at most ${lag.toFixed(0)} ms after the writers stopped`)
+  console.log(
+    `  with the sequencer:      ${fmt(written)} committed, ${fmt(sequenced)} sequenced meanwhile; the rest at most ${lag.toFixed(0)} ms after the writers stopped`,
+  )
   console.log(`  ratio: ${(median(written) / median(baseline)).toFixed(2)}`)
   await drain()
   return ctx
@@ -97,7 +104,8 @@ async function seedTree(pool: pg.Pool, n: number): Promise<void> {
   const chunk = 100_000
   for (let start = 0; start < n; start += chunk) {
     const leaves: Hash[] = []
-    for (let i = start; i < Math.min(n, start + chunk); i++) leaves.push(recordHash(Buffer.from(`{"at":"2026-01-01T00:00:00Z","n":${i},"type":"bench.seed"}`)))
+    for (let i = start; i < Math.min(n, start + chunk); i++)
+      leaves.push(recordHash(Buffer.from(`{"at":"2026-01-01T00:00:00Z","n":${i},"type":"bench.seed"}`)))
     for (const h of await appendLeaves(start, leaves, reader)) h.hash.copy(all, h.index * 32)
   }
   // then the strips, 20,000 rows (20 MB) per statement
@@ -147,7 +155,9 @@ async function proofBench() {
   }
   const us = (kind: string, n: number) => median(times.get(`${kind} ${n}`)!) * 1000
   for (const n of sizes) {
-    console.log(`proofs at ${n.toLocaleString('en')} entries: inclusion ${us('inclusion', n).toFixed(0)} µs, consistency ${us('consistency', n).toFixed(0)} µs; baseline one-row read ${us('baseline', n).toFixed(0)} µs`)
+    console.log(
+      `proofs at ${n.toLocaleString('en')} entries: inclusion ${us('inclusion', n).toFixed(0)} µs, consistency ${us('consistency', n).toFixed(0)} µs; baseline one-row read ${us('baseline', n).toFixed(0)} µs`,
+    )
   }
   const ratio = (kind: string) => (us(kind, 1_000_000) / us(kind, 1_000)).toFixed(2)
   console.log(`  ratio 1e6/1e3: inclusion ${ratio('inclusion')}, consistency ${ratio('consistency')} (baseline ${ratio('baseline')})`)
@@ -172,15 +182,21 @@ async function verifyBench(ctx: Awaited<ReturnType<typeof buildTestApp>>) {
   // baseline: the same pages, four in flight, downloaded and parsed but not verified
   const started = performance.now()
   for (let start = 0; start < size; start += 4000) {
-    await Promise.all([0, 1, 2, 3].map(async (k) => {
-      const from = start + k * 1000
-      if (from >= size) return
-      const res = await fetch(`${url}/v1/audit/entries?start=${from}&end=${Math.min(from + 1000, size)}`, { headers: { authorization: `Bearer ${token}` } })
-      await res.json()
-    }))
+    await Promise.all(
+      [0, 1, 2, 3].map(async (k) => {
+        const from = start + k * 1000
+        if (from >= size) return
+        const res = await fetch(`${url}/v1/audit/entries?start=${from}&end=${Math.min(from + 1000, size)}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+        await res.json()
+      }),
+    )
   }
   const download = performance.now() - started
-  console.log(`audit verify --full over ${size.toLocaleString('en')} entries: ${rate(size, full - plain)} (${((full - plain) / 1000).toFixed(1)} s beyond a plain verify); baseline download only ${rate(size, download)}`)
+  console.log(
+    `audit verify --full over ${size.toLocaleString('en')} entries: ${rate(size, full - plain)} (${((full - plain) / 1000).toFixed(1)} s beyond a plain verify); baseline download only ${rate(size, download)}`,
+  )
 }
 
 try {

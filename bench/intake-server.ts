@@ -19,7 +19,9 @@ const AUDIENCE = 'urn:hotline-gateway:bench'
 
 if (mode === 'baseline') {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
-  await pool.query('CREATE TABLE IF NOT EXISTS baseline_reports (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())')
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS baseline_reports (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
+  )
   const app = Fastify({ logger: false })
   app.post('/v1/reports', async (request, reply) => {
     const { rows } = await pool.query('INSERT INTO baseline_reports (body) VALUES ($1) RETURNING id', [request.body])
@@ -28,13 +30,25 @@ if (mode === 'baseline') {
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   console.log(JSON.stringify({ url }))
 } else {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', NODE_ENV: 'production', OIDC_ISSUER: 'http://127.0.0.1:1', OIDC_AUDIENCE: AUDIENCE, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), RATE_LIMIT_PARTICIPANT: '100000000' })
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+    OIDC_ISSUER: 'http://127.0.0.1:1',
+    OIDC_AUDIENCE: AUDIENCE,
+    ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    RATE_LIMIT_PARTICIPANT: '100000000',
+  })
   const logger = pino({ level: 'silent' })
   const database = await openDatabase(config, logger)
   await migrate(database.pool, await readMigrations())
   const directory = await readDirectoryFile(EXAMPLE_DIRECTORY)
   await createDirectoryService({ pool: database.pool }).publish(directory, { actor: 'bench' })
-  const issuer = await startDevIssuer({ audience: AUDIENCE, accessTokenTtlSeconds: 3600, clients: [{ clientId: 'be-hotline', scopes: ['reports:write'], secret: 'bench' }] })
+  const issuer = await startDevIssuer({
+    audience: AUDIENCE,
+    accessTokenTtlSeconds: 3600,
+    clients: [{ clientId: 'be-hotline', scopes: ['reports:write'], secret: 'bench' }],
+  })
   const app = await buildApp({ config: { ...config, oidcIssuer: issuer.issuer }, database, migrations: await readMigrations(), logger })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   const response = await fetch(`${issuer.issuer}/token`, {

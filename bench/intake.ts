@@ -25,7 +25,18 @@ async function database(name: string): Promise<string> {
 }
 
 async function start(mode: string, url: string): Promise<{ child: ChildProcess; info: { url: string; token?: string } }> {
-  const child = spawn(process.execPath, [...(mode === 'gateway' && process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', new URL('./intake-server.ts', import.meta.url).pathname, mode, url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    [
+      ...(mode === 'gateway' && process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      '--import',
+      'tsx',
+      new URL('./intake-server.ts', import.meta.url).pathname,
+      mode,
+      url,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve)
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
@@ -38,7 +49,10 @@ function uniqueReport(): string {
   const report = structuredClone(template)
   report.source.external_id = `BENCH-${tag}`
   report.items[0].url = `https://example.org/board/thread/${tag}`
-  report.items[0].hashes = [{ alg: 'sha256', value: randomBytes(32).toString('hex') }, { alg: 'md5', value: randomBytes(16).toString('hex') }]
+  report.items[0].hashes = [
+    { alg: 'sha256', value: randomBytes(32).toString('hex') },
+    { alg: 'md5', value: randomBytes(16).toString('hex') },
+  ]
   report.items[1].url = `https://example.net/comments/${tag}`
   return JSON.stringify(report)
 }
@@ -67,10 +81,13 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const b = await load(baseline.info.url)
     const g = await load(gateway.info.url, gateway.info.token)
-    if (g.non2xx > 0 || g.errors > 0 || b.non2xx > 0) throw new Error(`failures: gateway non2xx=${g.non2xx} errors=${g.errors}, baseline non2xx=${b.non2xx}`)
+    if (g.non2xx > 0 || g.errors > 0 || b.non2xx > 0)
+      throw new Error(`failures: gateway non2xx=${g.non2xx} errors=${g.errors}, baseline non2xx=${b.non2xx}`)
     rates.baseline.push(b.rps)
     rates.gateway.push(g.rps)
-    console.log(`round ${round}: baseline ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms), gateway ${g.rps.toFixed(0)} req/s (p99 ${g.p99} ms), ratio ${(g.rps / b.rps).toFixed(2)}`)
+    console.log(
+      `round ${round}: baseline ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms), gateway ${g.rps.toFixed(0)} req/s (p99 ${g.p99} ms), ratio ${(g.rps / b.rps).toFixed(2)}`,
+    )
   }
 } finally {
   baseline.child.kill('SIGINT')
@@ -79,5 +96,7 @@ try {
 // each round pairs a baseline and a gateway run made back to back, so the ratio of sums compares like with like
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const ratio = sum(rates.gateway) / sum(rates.baseline)
-console.log(`intake: gateway ${(sum(rates.gateway) / rounds).toFixed(0)} req/s vs baseline ${(sum(rates.baseline) / rounds).toFixed(0)} req/s (means): ratio ${ratio.toFixed(2)} (target >= 0.5)`)
+console.log(
+  `intake: gateway ${(sum(rates.gateway) / rounds).toFixed(0)} req/s vs baseline ${(sum(rates.baseline) / rounds).toFixed(0)} req/s (means): ratio ${ratio.toFixed(2)} (target >= 0.5)`,
+)
 process.exitCode = ratio >= 0.5 ? 0 : 1

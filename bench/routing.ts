@@ -16,9 +16,63 @@ import type { Rule, RuleSetDocument } from '../src/routing/rules-types.ts'
 
 const SECONDS = Number(process.argv[2] ?? 2)
 
-const COUNTRIES = ['AT', 'AU', 'BE', 'BG', 'BR', 'CA', 'CH', 'CO', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GB', 'GR', 'HR', 'HU',
-  'IE', 'IS', 'IT', 'JP', 'KR', 'LT', 'LU', 'LV', 'MT', 'MX', 'NL', 'NO', 'NZ', 'PL', 'PT', 'RO', 'RS', 'RU', 'SE', 'SG', 'SI', 'SK',
-  'TH', 'TR', 'TW', 'UA', 'US', 'ZA', 'PH', 'IN', 'AR', 'CL', 'PE', 'KE', 'NG']
+const COUNTRIES = [
+  'AT',
+  'AU',
+  'BE',
+  'BG',
+  'BR',
+  'CA',
+  'CH',
+  'CO',
+  'CY',
+  'CZ',
+  'DE',
+  'DK',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GB',
+  'GR',
+  'HR',
+  'HU',
+  'IE',
+  'IS',
+  'IT',
+  'JP',
+  'KR',
+  'LT',
+  'LU',
+  'LV',
+  'MT',
+  'MX',
+  'NL',
+  'NO',
+  'NZ',
+  'PL',
+  'PT',
+  'RO',
+  'RS',
+  'RU',
+  'SE',
+  'SG',
+  'SI',
+  'SK',
+  'TH',
+  'TR',
+  'TW',
+  'UA',
+  'US',
+  'ZA',
+  'PH',
+  'IN',
+  'AR',
+  'CL',
+  'PE',
+  'KE',
+  'NG',
+]
 
 /** 200 participants: hotline and police for most countries (a few without a hotline), platforms, auditors, operators. */
 function directory200() {
@@ -26,14 +80,48 @@ function directory200() {
   const base = { delivery: { mode: 'pull' as const }, clients: [] as string[] }
   COUNTRIES.forEach((country, i) => {
     const cc = country.toLowerCase()
-    if (i % 7 !== 3) participants.push({ ...base, id: `${cc}-hotline`, name: `Hotline ${country}`, kind: 'hotline', countries: [country], formats: ['canonical_v1'], ...(i % 5 === 0 ? { incident_types: ['child_pornography', 'online_enticement'] } : {}) })
-    participants.push({ ...base, id: `${cc}-police`, name: `Police ${country}`, kind: 'law_enforcement', countries: [country], formats: ['canonical_v1', 'cybertipline_xml'] })
+    if (i % 7 !== 3)
+      participants.push({
+        ...base,
+        id: `${cc}-hotline`,
+        name: `Hotline ${country}`,
+        kind: 'hotline',
+        countries: [country],
+        formats: ['canonical_v1'],
+        ...(i % 5 === 0 ? { incident_types: ['child_pornography', 'online_enticement'] } : {}),
+      })
+    participants.push({
+      ...base,
+      id: `${cc}-police`,
+      name: `Police ${country}`,
+      kind: 'law_enforcement',
+      countries: [country],
+      formats: ['canonical_v1', 'cybertipline_xml'],
+    })
   })
   for (let i = 0; participants.length < 192; i++) {
-    participants.push({ ...base, id: `platform-${i}`, name: `Platform ${i}`, kind: 'platform', countries: [], services: [`Service${i}`, `service${i}.example.com`], accepts_notices: i % 3 !== 0, formats: ['dsa_notice_v1'] })
+    participants.push({
+      ...base,
+      id: `platform-${i}`,
+      name: `Platform ${i}`,
+      kind: 'platform',
+      countries: [],
+      services: [`Service${i}`, `service${i}.example.com`],
+      accepts_notices: i % 3 !== 0,
+      formats: ['dsa_notice_v1'],
+    })
   }
-  for (let i = 0; participants.length < 196; i++) participants.push({ ...base, id: `auditor-${i}`, name: `Auditor ${i}`, kind: 'auditor', countries: [], formats: ['canonical_v1'] })
-  while (participants.length < 200) participants.push({ ...base, id: `operator-${participants.length}`, name: 'Operators', kind: 'operator', countries: ['BE'], formats: ['canonical_v1'] })
+  for (let i = 0; participants.length < 196; i++)
+    participants.push({ ...base, id: `auditor-${i}`, name: `Auditor ${i}`, kind: 'auditor', countries: [], formats: ['canonical_v1'] })
+  while (participants.length < 200)
+    participants.push({
+      ...base,
+      id: `operator-${participants.length}`,
+      name: 'Operators',
+      kind: 'operator',
+      countries: ['BE'],
+      formats: ['canonical_v1'],
+    })
   return { version: 1, byId: new Map(participants.map((p) => [p.id, p])) }
 }
 
@@ -45,11 +133,26 @@ function rules50(policy: RuleSetDocument): RuleSetDocument {
       id: `national-${country.toLowerCase()}`,
       description: 'Nationally illegal in {hosting_country}, hosted there: also reported to {destination}.',
       scope: 'item',
-      when: { all: [{ fact: 'item.hosting_country', equals: country }, { fact: 'item.classification.status', equals: 'nationally_illegal' }, { fact: 'item.classification.jurisdiction', equals: country }] },
+      when: {
+        all: [
+          { fact: 'item.hosting_country', equals: country },
+          { fact: 'item.classification.status', equals: 'nationally_illegal' },
+          { fact: 'item.classification.jurisdiction', equals: country },
+        ],
+      },
       then: { send_to: [{ to: 'law_enforcement', country_of: ['item.hosting_country'] }] },
     })
   }
-  const annotations = ['sextortion', 'sadistic_online_exploitation', 'live_streaming', 'physical_harm', 'infant_toddler', 'bestiality', 'violence_gore', 'minor_to_minor'] as const
+  const annotations = [
+    'sextortion',
+    'sadistic_online_exploitation',
+    'live_streaming',
+    'physical_harm',
+    'infant_toddler',
+    'bestiality',
+    'violence_gore',
+    'minor_to_minor',
+  ] as const
   for (const annotation of annotations) {
     extra.push({
       id: `annotation-${annotation.replaceAll('_', '-')}`,
@@ -64,7 +167,12 @@ function rules50(policy: RuleSetDocument): RuleSetDocument {
       id: `channel-${channel.replaceAll('_', '-')}`,
       description: 'Reports from this channel are copied to {destination}.',
       scope: 'report',
-      when: { any: [{ fact: 'channel', equals: channel }, { fact: 'source.source_type', in: ['law_enforcement', 'trusted_flagger'] }] },
+      when: {
+        any: [
+          { fact: 'channel', equals: channel },
+          { fact: 'source.source_type', in: ['law_enforcement', 'trusted_flagger'] },
+        ],
+      },
       then: { send_to: [{ to: 'hotline', country_of: ['home'] }] },
     })
   }
@@ -73,7 +181,13 @@ function rules50(policy: RuleSetDocument): RuleSetDocument {
       id: `label-${label}`,
       description: 'Labelled {hosting_country} material: {destination}.',
       scope: 'item',
-      when: { all: [{ fact: 'item.labels', contains: label }, { fact: 'item.hosting_known', equals: true }, { fact: 'item.content_type', in: ['video', 'live_stream'] }] },
+      when: {
+        all: [
+          { fact: 'item.labels', contains: label },
+          { fact: 'item.hosting_known', equals: true },
+          { fact: 'item.content_type', in: ['video', 'live_stream'] },
+        ],
+      },
       then: { send_to: [{ to: 'law_enforcement', country_of: ['item.hosting_country', 'home'] }] },
     })
   }
@@ -90,11 +204,22 @@ const REPORT: CanonicalReport = {
   reporter: { anonymous: false, contact: { email: 'reporter@example.net' }, consent_to_contact: true },
   incident: { type: 'child_pornography', annotations: ['csam_solicitation'], explanation: 'Made-up bench explanation.' },
   items: [
-    { url: 'https://example.org/board/thread/4711', content_type: 'image', hosting: { country: 'NL', platform: 'Example Board' }, classification: { status: 'nationally_illegal', jurisdiction: 'NL' }, labels: ['gallery'] },
+    {
+      url: 'https://example.org/board/thread/4711',
+      content_type: 'image',
+      hosting: { country: 'NL', platform: 'Example Board' },
+      classification: { status: 'nationally_illegal', jurisdiction: 'NL' },
+      labels: ['gallery'],
+    },
     { url: 'https://example.org/gallery/2', content_type: 'image', hosting: { ip: '84.200.69.80' }, classification: { status: 'baseline' } },
     { url: 'http://193.0.14.129/files/3', content_type: 'video' },
     { url: 'https://example.net/comments/98765', content_type: 'comment', classification: { status: 'unassessed' } },
-    { url: 'https://service7.example.com/v/abc', content_type: 'video', hosting: { country: 'US', platform: 'Service7' }, classification: { status: 'baseline' } },
+    {
+      url: 'https://service7.example.com/v/abc',
+      content_type: 'video',
+      hosting: { country: 'US', platform: 'Service7' },
+      classification: { status: 'baseline' },
+    },
   ],
   reporter_country: 'BE',
   language: 'en',

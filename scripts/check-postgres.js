@@ -12,7 +12,7 @@ try {
   const where = new URL(url).host
   console.error(
     `PostgreSQL is not reachable at ${where} (${error.code ?? error.message}): the tests need it. ` +
-      "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start " +
+      'Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start ' +
       '(or set TEST_DATABASE_URL to a server where user postgres may create databases).',
   )
   process.exit(1)

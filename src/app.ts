@@ -46,7 +46,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const verifier = options.tokenVerifier ?? (await verifierFromConfig(config))
   const sealer = createSealer(await resolveEncryptionKey(config, options.logger))
   const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
-  const routing = await createRoutingService({ pool: database.pool, homeCountry: config.homeCountry, geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB, cacheMs: config.directoryCacheMs })
+  const routing = await createRoutingService({
+    pool: database.pool,
+    homeCountry: config.homeCountry,
+    geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB,
+    cacheMs: config.directoryCacheMs,
+  })
   const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl })
   const app = await createContractServer({
     contract,
@@ -55,7 +60,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     plugins: async (app) => {
       await app.register(databasePlugin, { database })
       await app.register(authPlugin, { verifier: cachingVerifier(verifier), directory })
-      await app.register(protectionPlugin, { pool: database.pool, publicPerMinute: config.rateLimitPublic, participantPerMinute: config.rateLimitParticipant })
+      await app.register(protectionPlugin, {
+        pool: database.pool,
+        publicPerMinute: config.rateLimitPublic,
+        participantPerMinute: config.rateLimitParticipant,
+      })
       await app.register(docsPlugin, { contract })
     },
     handlers: () => ({
@@ -75,7 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 async function verifierFromConfig(config: Config): Promise<TokenVerifier> {
-  if (!config.oidcIssuer) throw new ConfigError(['OIDC_ISSUER must be set: the URL of the OpenID Connect issuer whose access tokens the gateway accepts'])
+  if (!config.oidcIssuer)
+    throw new ConfigError(['OIDC_ISSUER must be set: the URL of the OpenID Connect issuer whose access tokens the gateway accepts'])
   return createTokenVerifier({
     issuer: config.oidcIssuer,
     audience: config.oidcAudience,

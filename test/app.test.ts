@@ -36,10 +36,22 @@ t.test('the contract is served bundled, self-contained, as JSON and YAML', async
   t.equal(document.openapi, '3.1.0')
   const refs = JSON.stringify(document).match(/"\$ref":"[^"]*"/g) ?? []
   t.ok(refs.length > 0)
-  t.same(refs.filter((r) => !r.startsWith('"$ref":"#/')), [], 'every $ref points inside the document')
+  t.same(
+    refs.filter((r) => !r.startsWith('"$ref":"#/')),
+    [],
+    'every $ref points inside the document',
+  )
   for (const ref of refs) {
-    const path = ref.slice(9, -1).split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
-    t.not(path.reduce((node: any, key) => node?.[key], document), undefined, `${ref} resolves`)
+    const path = ref
+      .slice(9, -1)
+      .split('/')
+      .slice(1)
+      .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    t.not(
+      path.reduce((node: any, key) => node?.[key], document),
+      undefined,
+      `${ref} resolves`,
+    )
   }
   const yaml = await app.inject({ method: 'GET', url: '/openapi.yaml' })
   t.match(yaml.headers['content-type'], /^application\/yaml/)

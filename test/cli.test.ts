@@ -45,7 +45,10 @@ t.test('migrate applies the migrations to an external PostgreSQL, then reports i
 t.test('with PostgreSQL unreachable, the test suite says so in one clear line', async (t) => {
   const { spawnSync } = await import('node:child_process')
   const script = new URL('../scripts/check-postgres.js', import.meta.url).pathname
-  const run = spawnSync(process.execPath, [script], { env: { ...process.env, TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }, encoding: 'utf8' })
+  const run = spawnSync(process.execPath, [script], {
+    env: { ...process.env, TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' },
+    encoding: 'utf8',
+  })
   t.equal(run.status, 1)
   t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
   t.match(run.stderr, /PostgreSQL is not reachable at 127\.0\.0\.1:1 \(ECONNREFUSED\).*pg_ctlcluster/)

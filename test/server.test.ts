@@ -13,7 +13,10 @@ t.test('serve on PostgreSQL: migrates, answers, and a SIGTERM exits 0 promptly',
   const gateway = await startGateway({ DATABASE_URL: await createTestDatabase(t) })
   const ready = await fetch(`${gateway.url}/readyz`)
   t.equal(ready.status, 200)
-  t.match(gateway.logs().find((l) => /hotline-gateway is up/.test(String(l.msg))), { msg: /API docs at http:\/\/127\.0\.0\.1:\d+\/docs/ })
+  t.match(
+    gateway.logs().find((l) => /hotline-gateway is up/.test(String(l.msg))),
+    { msg: /API docs at http:\/\/127\.0\.0\.1:\d+\/docs/ },
+  )
   const started = Date.now()
   const exit = await gateway.stop('SIGTERM')
   t.equal(exit.code, 0, 'exit code 0')
@@ -57,14 +60,21 @@ t.test('serve --no-migrate on an empty database runs but reports not ready', asy
 t.test('embedded PGlite end to end: serves on a fresh data dir and keeps its data across a restart', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'hg-pglite-'))
   const first = await startGateway({ DATA_DIR: dataDir })
-  t.match(first.logs().find((l) => l.msg === 'database schema is up to date'), { applied: MIGRATIONS })
+  t.match(
+    first.logs().find((l) => l.msg === 'database schema is up to date'),
+    { applied: MIGRATIONS },
+  )
   t.equal((await fetch(`${first.url}/readyz`)).status, 200)
   const docs = await fetch(`${first.url}/docs/`)
   t.equal(docs.status, 200)
   t.equal((await first.stop()).code, 0)
 
   const second = await startGateway({ DATA_DIR: dataDir })
-  t.match(second.logs().find((l) => l.msg === 'database schema is up to date'), { applied: 0 }, 'the schema survived the restart')
+  t.match(
+    second.logs().find((l) => l.msg === 'database schema is up to date'),
+    { applied: 0 },
+    'the schema survived the restart',
+  )
   t.same(await (await fetch(`${second.url}/readyz`)).json(), { status: 'ready', ready: true, database: 'reachable', pending_migrations: 0 })
   t.equal((await second.stop()).code, 0)
 })

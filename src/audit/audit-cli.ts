@@ -93,7 +93,9 @@ async function verifyEvidenceFile(file: string, values: Values): Promise<number>
   }
   const verified = verifyEvidence(bundle as EvidenceBundle, policy)
   const { origin, size } = verified.checkpoint.checkpoint
-  console.log(`checkpoint: ${origin}, tree size ${size}, signature valid${verified.checkpoint.witnesses.length > 0 ? `, cosigned by ${verified.checkpoint.witnesses.map((w) => w.name).join(', ')}` : ''}`)
+  console.log(
+    `checkpoint: ${origin}, tree size ${size}, signature valid${verified.checkpoint.witnesses.length > 0 ? `, cosigned by ${verified.checkpoint.witnesses.map((w) => w.name).join(', ')}` : ''}`,
+  )
   for (const { index, entry } of verified.entries) {
     console.log(`entry ${index}: included${entry ? ` (${String(entry.type)} at ${String(entry.at)})` : ''}`)
   }

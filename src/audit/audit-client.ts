@@ -22,7 +22,10 @@ export function auditClient(baseUrl: string, token: string | undefined): AuditCl
     }
     if (res.ok) return res
     const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string }
-    throw new AuditError('AUDIT_FETCH_FAILED', `GET ${path}: HTTP ${res.status}${problem.code ? ` ${problem.code}` : ''}${problem.detail ? `: ${problem.detail}` : ''}`)
+    throw new AuditError(
+      'AUDIT_FETCH_FAILED',
+      `GET ${path}: HTTP ${res.status}${problem.code ? ` ${problem.code}` : ''}${problem.detail ? `: ${problem.detail}` : ''}`,
+    )
   }
 
   return {
@@ -39,7 +42,9 @@ export function auditClient(baseUrl: string, token: string | undefined): AuditCl
       })
     },
     async entries(start, end) {
-      const { entries } = (await (await get(`/v1/audit/entries?start=${start}&end=${end}`, 'application/json')).json()) as { entries: PresentedEntry[] }
+      const { entries } = (await (await get(`/v1/audit/entries?start=${start}&end=${end}`, 'application/json')).json()) as {
+        entries: PresentedEntry[]
+      }
       return entries
     },
   }

@@ -22,7 +22,10 @@ export class AuditError extends Error {
 
 /** A request for a size or index the log does not have: the HTTP layer answers 400 naming `parameter`. */
 export class AuditRangeError extends AuditError {
-  constructor(readonly parameter: string, message: string) {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
     super('AUDIT_OUT_OF_RANGE', message)
   }
 }

@@ -51,19 +51,21 @@ export function auditHandlers(audit: AuditService): OperationHandlers {
 
 /** Domain errors become problems: an out-of-range size names its parameter, a tile beyond the tree is a 404. */
 function mapErrors(handlers: OperationHandlers): OperationHandlers {
-  const wrap = (handler: OperationHandler): OperationHandler => async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      return await handler(request, reply)
-    } catch (error) {
-      if (error instanceof AuditRangeError) {
-        const where = error.parameter === 'path' ? 'path' : 'query'
-        throw problem('HG_VALIDATION', `${where} /${error.parameter} ${error.message}`, {
-          errors: [{ in: where, pointer: `/${error.parameter}`, message: error.message }],
-        })
+  const wrap =
+    (handler: OperationHandler): OperationHandler =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        return await handler(request, reply)
+      } catch (error) {
+        if (error instanceof AuditRangeError) {
+          const where = error.parameter === 'path' ? 'path' : 'query'
+          throw problem('HG_VALIDATION', `${where} /${error.parameter} ${error.message}`, {
+            errors: [{ in: where, pointer: `/${error.parameter}`, message: error.message }],
+          })
+        }
+        if (error instanceof AuditError && error.code === 'AUDIT_NOT_FOUND') throw problem('HG_NOT_FOUND', error.message)
+        throw error
       }
-      if (error instanceof AuditError && error.code === 'AUDIT_NOT_FOUND') throw problem('HG_NOT_FOUND', error.message)
-      throw error
     }
-  }
   return Object.fromEntries(Object.entries(handlers).map(([id, handler]) => [id, wrap(handler)]))
 }

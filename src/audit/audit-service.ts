@@ -56,19 +56,24 @@ export function createAuditService({ pool }: { pool: pg.Pool }): AuditService {
 
   return {
     async checkpoint(minCosignatures = 0) {
-      const { rows } = await pool.query<{ note: string }>(minCosignatures > 0 ? WITNESSED_CHECKPOINT : LATEST_CHECKPOINT, minCosignatures > 0 ? [minCosignatures] : [])
+      const { rows } = await pool.query<{ note: string }>(
+        minCosignatures > 0 ? WITNESSED_CHECKPOINT : LATEST_CHECKPOINT,
+        minCosignatures > 0 ? [minCosignatures] : [],
+      )
       return rows[0]?.note
     },
 
     async keys() {
       const { rows } = await pool.query<{ origin: string; kid: string | null; public_jwk: { x?: string }; active: boolean; created_at: Date }>(KEYS)
       const origin = rows[0]!.origin
-      const keys = rows.filter((row) => row.kid !== null).map((row) => ({
-        verifier_key: checkpointVerifierKey(origin, row.public_jwk),
-        kid: row.kid!,
-        active: row.active,
-        created_at: row.created_at.toISOString(),
-      }))
+      const keys = rows
+        .filter((row) => row.kid !== null)
+        .map((row) => ({
+          verifier_key: checkpointVerifierKey(origin, row.public_jwk),
+          kid: row.kid!,
+          active: row.active,
+          created_at: row.created_at.toISOString(),
+        }))
       return { origin, keys }
     },
 
@@ -125,7 +130,9 @@ export function createAuditService({ pool }: { pool: pg.Pool }): AuditService {
 
     async evidence(indexes) {
       const wanted = [...new Set(indexes)].sort((a, b) => a - b)
-      const { rows: [latest] } = await pool.query<{ note: string; tree_size: number }>(LATEST_CHECKPOINT)
+      const {
+        rows: [latest],
+      } = await pool.query<{ note: string; tree_size: number }>(LATEST_CHECKPOINT)
       if (!latest) throw new AuditRangeError('index', 'the log has no checkpoint yet')
       const beyond = wanted.find((i) => i >= latest.tree_size)
       if (beyond !== undefined) throw new AuditRangeError('index', `index ${beyond} is beyond the tree size ${latest.tree_size}`)

@@ -44,7 +44,9 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifiedState> 
   const witnessed = verifiedCheckpoint(note, policy)
   const { origin, size, hash: root } = witnessed.checkpoint
   say(`checkpoint: ${origin}, tree size ${size}, root ${root.toString('base64')}`)
-  say(`signature: valid, by ${policy.log.name}${witnessed.witnesses.length > 0 ? `; cosigned by ${witnessed.witnesses.map((w) => w.name).join(', ')}` : ''}`)
+  say(
+    `signature: valid, by ${policy.log.name}${witnessed.witnesses.length > 0 ? `; cosigned by ${witnessed.witnesses.map((w) => w.name).join(', ')}` : ''}`,
+  )
 
   if (previous) {
     await checkConsistency(client, previous, witnessed)
@@ -60,9 +62,12 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifiedState> 
 async function checkConsistency(client: AuditClient, previous: VerifiedState, current: WitnessedCheckpoint): Promise<void> {
   const { origin, size, hash } = current.checkpoint
   const oldRoot = decodeBase64Std(previous.root_hash)
-  if (previous.origin !== origin || !oldRoot) throw new AuditError('AUDIT_BAD_STATE_FILE', `the state file is for the log ${previous.origin}, not ${origin}`)
+  if (previous.origin !== origin || !oldRoot)
+    throw new AuditError('AUDIT_BAD_STATE_FILE', `the state file is for the log ${previous.origin}, not ${origin}`)
   if (size < previous.tree_size) {
-    throw fail(`the log now has ${size} entries, fewer than the ${previous.tree_size} verified ${previous.verified_at}: it was rolled back or rewritten`)
+    throw fail(
+      `the log now has ${size} entries, fewer than the ${previous.tree_size} verified ${previous.verified_at}: it was rolled back or rewritten`,
+    )
   }
   if (size === previous.tree_size) {
     if (!hash.equals(oldRoot)) throw fail(`the log signed two different roots for tree size ${size}: its history was rewritten (a fork)`)
@@ -71,7 +76,9 @@ async function checkConsistency(client: AuditClient, previous: VerifiedState, cu
   if (previous.tree_size === 0) return
   const proof = await client.consistencyProof(previous.tree_size, size)
   if (!checkTree(proof, size, hash, previous.tree_size, oldRoot)) {
-    throw fail(`the tree of size ${size} does NOT extend the tree of size ${previous.tree_size} verified ${previous.verified_at}: its history was rewritten`)
+    throw fail(
+      `the tree of size ${size} does NOT extend the tree of size ${previous.tree_size} verified ${previous.verified_at}: its history was rewritten`,
+    )
   }
 }
 
@@ -96,7 +103,8 @@ async function recomputeRoot(options: VerifyOptions, size: number, root: Buffer)
     for (let i = 0; i < wanted; i++) {
       const expected = builder.size
       const item = page[i]
-      if (!item || item.index !== expected) throw fail(`entry ${expected} is missing from the log (the server answered ${item ? `entry ${item.index}` : 'nothing'} in its place)`)
+      if (!item || item.index !== expected)
+        throw fail(`entry ${expected} is missing from the log (the server answered ${item ? `entry ${item.index}` : 'nothing'} in its place)`)
       const bytes = leafBytes(item)
       if (typeof bytes === 'string') throw fail(bytes)
       builder.add(recordHash(bytes))

@@ -42,7 +42,10 @@ export function verifyEvidence(bundle: EvidenceBundle, policy: WitnessPolicy): V
     const proof = item.inclusion_proof.map((h) => decodeBase64Std(h))
     if (proof.some((h) => !h || h.length !== 32)) throw new AuditError('AUDIT_VERIFY_FAILED', `entry ${item.index}: malformed inclusion proof`)
     if (!checkRecord(proof as Hash[], size, root, item.index, recordHash(bytes))) {
-      throw new AuditError('AUDIT_VERIFY_FAILED', `entry ${item.index} is NOT in the tree of the checkpoint (size ${size}): its inclusion proof fails`)
+      throw new AuditError(
+        'AUDIT_VERIFY_FAILED',
+        `entry ${item.index} is NOT in the tree of the checkpoint (size ${size}): its inclusion proof fails`,
+      )
     }
     return { index: item.index, entry: item.entry }
   })

@@ -84,10 +84,14 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   }
 
   async function sequenceLocked(client: pg.PoolClient, log: LogIdentity): Promise<BatchResult | 'stale'> {
-    const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEQUENCER_LOCK])
+    const {
+      rows: [lock],
+    } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEQUENCER_LOCK])
     if (!lock!.locked) return { kind: 'busy' }
     // Read after the lock, in new statements: under READ COMMITTED they see the previous batch's commit.
-    const { rows: [state] } = await client.query<{ origin: string; tree_size: number; root_hash: Buffer; signed: boolean; kid: string | null }>(STATE)
+    const {
+      rows: [state],
+    } = await client.query<{ origin: string; tree_size: number; root_hash: Buffer; signed: boolean; kid: string | null }>(STATE)
     if (!state || state.origin !== log.origin || state.kid !== log.kid) return 'stale'
     const { rows } = await client.query<{ id: number; entry: Buffer }>(
       'SELECT id, entry FROM audit_entries WHERE log_index IS NULL ORDER BY id LIMIT $1',
@@ -97,12 +101,21 @@ export function createSequencer(options: SequencerOptions): Sequencer {
 
     const size = state.tree_size
     const treeSize = size + rows.length
-    const stored = await appendLeaves(size, rows.map((row) => recordHash(row.entry)), pgHashReader(client))
+    const stored = await appendLeaves(
+      size,
+      rows.map((row) => recordHash(row.entry)),
+      pgHashReader(client),
+    )
     const root = rows.length === 0 ? state.root_hash : await treeHash(treeSize, overlayReader(stored, pgHashReader(client)))
     const note = signNote(formatCheckpoint({ origin: log.origin, size: treeSize, hash: root }), [log.signer])
     const first = stored[0]?.index ?? 0
-    const { strips, bytes } = stripsFor(first, stored.map((h) => h.hash))
-    const { rows: [written] } = await client.query<{ strips: number }>(WRITE_BATCH, [
+    const { strips, bytes } = stripsFor(
+      first,
+      stored.map((h) => h.hash),
+    )
+    const {
+      rows: [written],
+    } = await client.query<{ strips: number }>(WRITE_BATCH, [
       strips,
       bytes,
       (first % STRIP) * 32,
@@ -149,7 +162,9 @@ async function prepareLog(pool: pg.Pool, sealer: Sealer, configured: string | un
   if (configured) {
     await pool.query('UPDATE audit_log_state SET origin = $1 WHERE origin <> $1 AND NOT EXISTS (SELECT 1 FROM audit_checkpoints)', [configured])
   }
-  const { rows: [state] } = await pool.query<{ origin: string }>('SELECT origin FROM audit_log_state')
+  const {
+    rows: [state],
+  } = await pool.query<{ origin: string }>('SELECT origin FROM audit_log_state')
   if (!state) throw new AuditError('AUDIT_HASH_MISSING', 'audit_log_state has no row: the audit log migration did not run')
   if (configured && state.origin !== configured) {
     throw new AuditError(

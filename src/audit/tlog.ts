@@ -34,7 +34,7 @@ import {
   type Cursor,
   type Hash,
   type HashReader,
-} from './tlog-core.ts';
+} from './tlog-core.ts'
 
 export {
   emptyTreeHash,
@@ -49,16 +49,16 @@ export {
   type Hash,
   type HashReader,
   type TlogErrorCode,
-} from './tlog-core.ts';
-export { checkRecord, checkTree, proveRecord, proveTree } from './tlog-proof.ts';
+} from './tlog-core.ts'
+export { checkRecord, checkTree, proveRecord, proveTree } from './tlog-proof.ts'
 
 /** The stored hash indexes whose hashes are combined when record n is appended. */
 function appendSiblingIndexes(n: number): number[] {
-  const m = trailingOnes(n);
-  const indexes: number[] = new Array<number>(m);
+  const m = trailingOnes(n)
+  const indexes: number[] = new Array<number>(m)
   // Sorted ascending; n >> i is always odd here.
-  for (let i = 0; i < m; i++) indexes[m - 1 - i] = storedHashIndex(i, shr(n, i) - 1);
-  return indexes;
+  for (let i = 0; i < m; i++) indexes[m - 1 - i] = storedHashIndex(i, shr(n, i) - 1)
+  return indexes
 }
 
 /**
@@ -66,28 +66,28 @@ function appendSiblingIndexes(n: number): number[] {
  * consecutive indexes starting at storedHashIndex(0, n). Makes one readHashes call.
  */
 export async function storedHashes(n: number, data: Uint8Array, r: HashReader): Promise<Hash[]> {
-  return storedHashesForRecordHash(n, recordHash(data), r);
+  return storedHashesForRecordHash(n, recordHash(data), r)
 }
 
 /** Like storedHashes, given recordHash(data) instead of data. */
 export async function storedHashesForRecordHash(n: number, h: Hash, r: HashReader): Promise<Hash[]> {
-  requireSize(n, 'record index');
-  if (n >= MAX_TREE_SIZE) throw new TlogError('TLOG_BAD_RANGE', `invalid record index ${n}`);
-  h = requireHash(h, 'record hash');
-  const indexes = appendSiblingIndexes(n);
-  const old = await readChecked(r, indexes);
-  const hashes = [h];
-  const m = indexes.length;
+  requireSize(n, 'record index')
+  if (n >= MAX_TREE_SIZE) throw new TlogError('TLOG_BAD_RANGE', `invalid record index ${n}`)
+  h = requireHash(h, 'record hash')
+  const indexes = appendSiblingIndexes(n)
+  const old = await readChecked(r, indexes)
+  const hashes = [h]
+  const m = indexes.length
   for (let i = 0; i < m; i++) {
-    h = nodeHash(old[m - 1 - i]!, h);
-    hashes.push(h);
+    h = nodeHash(old[m - 1 - i]!, h)
+    hashes.push(h)
   }
-  return hashes;
+  return hashes
 }
 
 export interface StoredHash {
-  index: number;
-  hash: Hash;
+  index: number
+  hash: Hash
 }
 
 /**
@@ -99,49 +99,49 @@ export interface StoredHash {
  * at storedHashIndex(0, startSize) and ending at storedHashCount(startSize + k) - 1.
  */
 export async function appendLeaves(startSize: number, leafHashes: readonly Hash[], r: HashReader): Promise<StoredHash[]> {
-  requireSize(startSize, 'start size');
-  const end = startSize + leafHashes.length;
-  if (end > MAX_TREE_SIZE) throw new TlogError('TLOG_BAD_RANGE', `tree size ${end} exceeds 2^52`);
-  const leaves = leafHashes.map((h, i) => requireHash(h, `leaf hash ${i}`));
-  if (leaves.length === 0) return [];
+  requireSize(startSize, 'start size')
+  const end = startSize + leafHashes.length
+  if (end > MAX_TREE_SIZE) throw new TlogError('TLOG_BAD_RANGE', `tree size ${end} exceeds 2^52`)
+  const leaves = leafHashes.map((h, i) => requireHash(h, `leaf hash ${i}`))
+  if (leaves.length === 0) return []
 
-  const firstNew = storedHashIndex(0, startSize);
-  const needed = new Set<number>();
+  const firstNew = storedHashIndex(0, startSize)
+  const needed = new Set<number>()
   for (let n = startSize; n < end; n++) {
-    for (const x of appendSiblingIndexes(n)) if (x < firstNew) needed.add(x);
+    for (const x of appendSiblingIndexes(n)) if (x < firstNew) needed.add(x)
   }
-  const oldIndexes = [...needed].sort((a, b) => a - b);
-  const known = new Map<number, Hash>();
+  const oldIndexes = [...needed].sort((a, b) => a - b)
+  const known = new Map<number, Hash>()
   if (oldIndexes.length > 0) {
-    const old = await readChecked(r, oldIndexes);
-    oldIndexes.forEach((x, i) => known.set(x, old[i]!));
+    const old = await readChecked(r, oldIndexes)
+    oldIndexes.forEach((x, i) => known.set(x, old[i]!))
   }
 
-  const out: StoredHash[] = [];
-  let next = firstNew;
+  const out: StoredHash[] = []
+  let next = firstNew
   for (let n = startSize; n < end; n++) {
-    let h = leaves[n - startSize]!;
-    known.set(next, h);
-    out.push({ index: next++, hash: h });
-    const m = trailingOnes(n);
+    let h = leaves[n - startSize]!
+    known.set(next, h)
+    out.push({ index: next++, hash: h })
+    const m = trailingOnes(n)
     for (let i = 0; i < m; i++) {
-      const left = known.get(storedHashIndex(i, shr(n, i) - 1));
-      if (!left) throw new TlogError('TLOG_INTERNAL', 'bad math in appendLeaves');
-      h = nodeHash(left, h);
-      known.set(next, h);
-      out.push({ index: next++, hash: h });
+      const left = known.get(storedHashIndex(i, shr(n, i) - 1))
+      if (!left) throw new TlogError('TLOG_INTERNAL', 'bad math in appendLeaves')
+      h = nodeHash(left, h)
+      known.set(next, h)
+      out.push({ index: next++, hash: h })
     }
   }
-  return out;
+  return out
 }
 
 /** Root hash of the tree with n records, with one readHashes call of at most 1 + log2 n indexes. */
 export async function treeHash(n: number, r: HashReader): Promise<Hash> {
-  requireSize(n, 'tree size');
-  if (n === 0) return Buffer.from(emptyTreeHash);
-  const indexes = subTreeIndex(0, n, []);
-  const c: Cursor = { hashes: await readChecked(r, indexes), pos: 0 };
-  const h = subTreeHash(0, n, c);
-  expectConsumed(c, 'treeHash');
-  return h;
+  requireSize(n, 'tree size')
+  if (n === 0) return Buffer.from(emptyTreeHash)
+  const indexes = subTreeIndex(0, n, [])
+  const c: Cursor = { hashes: await readChecked(r, indexes), pos: 0 }
+  const h = subTreeHash(0, n, c)
+  expectConsumed(c, 'treeHash')
+  return h
 }

@@ -15,7 +15,9 @@ export async function waitForSequenced(pool: pg.Pool, id?: number, options: Wait
   // Without an id, the target is fixed now: under load "everything" would never be reached.
   const target = id ?? (await pool.query<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM audit_entries')).rows[0]!.id
   for (;;) {
-    const { rows: [row] } = await pool.query<{ done: boolean; tree_size: number }>(
+    const {
+      rows: [row],
+    } = await pool.query<{ done: boolean; tree_size: number }>(
       `SELECT NOT EXISTS (
          SELECT 1 FROM audit_entries WHERE log_index IS NULL AND id <= $1
        ) AS done, (SELECT tree_size FROM audit_log_state) AS tree_size`,

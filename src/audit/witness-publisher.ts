@@ -21,7 +21,10 @@ export interface WitnessEndpoint {
  * operator who runs the log must not be able to swap witnesses by publishing a directory version.
  */
 export function parseWitnesses(value: string | undefined): WitnessEndpoint[] {
-  const items = (value ?? '').split(/[,\n]/).map((item) => item.trim()).filter(Boolean)
+  const items = (value ?? '')
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter(Boolean)
   return items.map((item) => {
     const [verifierKey = '', url = '', ...rest] = item.split(/\s+/)
     if (rest.length > 0 || !/^https?:\/\/[^\s/]+/.test(url)) {
@@ -30,7 +33,9 @@ export function parseWitnesses(value: string | undefined): WitnessEndpoint[] {
     try {
       return { verifierKey, url: url.replace(/\/+$/, ''), verifier: newCosignatureVerifier(verifierKey) }
     } catch (error) {
-      throw new ConfigError([`AUDIT_WITNESSES: ${JSON.stringify(verifierKey.slice(0, 80))} is not a cosignature/v1 verifier key (${(error as Error).message})`])
+      throw new ConfigError([
+        `AUDIT_WITNESSES: ${JSON.stringify(verifierKey.slice(0, 80))} is not a cosignature/v1 verifier key (${(error as Error).message})`,
+      ])
     }
   })
 }
@@ -70,18 +75,28 @@ export function createWitnessPublisher(options: WitnessPublisherOptions): Witnes
   let stopped = false
 
   async function round(): Promise<void> {
-    const { rows: [latest] } = await pool.query<Latest>('SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1')
+    const {
+      rows: [latest],
+    } = await pool.query<Latest>('SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1')
     if (!latest || latest.tree_size === 0) return
     const { rows } = await pool.query<{ witness: string; tree_size: number }>('SELECT witness, tree_size FROM audit_witness_state')
     const known = new Map(rows.map((row) => [row.witness, row.tree_size]))
-    await Promise.all(witnesses.map((w) => submit(w, latest, known.get(w.verifierKey) ?? 0, true).catch((error) => {
-      logger.warn({ err: error, witness: w.verifier.name }, 'audit witness: request failed; will retry')
-    })))
+    await Promise.all(
+      witnesses.map((w) =>
+        submit(w, latest, known.get(w.verifierKey) ?? 0, true).catch((error) => {
+          logger.warn({ err: error, witness: w.verifier.name }, 'audit witness: request failed; will retry')
+        }),
+      ),
+    )
   }
 
   async function submit(w: WitnessEndpoint, latest: Latest, old: number, retry: boolean): Promise<void> {
     if (old >= latest.tree_size) {
-      if (old > latest.tree_size) logger.error({ witness: w.verifier.name, witness_size: old, tree_size: latest.tree_size }, 'audit witness has cosigned a larger tree than this log has: rollback or fork')
+      if (old > latest.tree_size)
+        logger.error(
+          { witness: w.verifier.name, witness_size: old, tree_size: latest.tree_size },
+          'audit witness has cosigned a larger tree than this log has: rollback or fork',
+        )
       return
     }
     const proof = old > 0 ? await proveTree(latest.tree_size, old, hashes) : []

@@ -10,7 +10,7 @@ export type AuthErrorCode =
   | 'AUTH_INSUFFICIENT_SCOPE'
   | 'AUTH_ISSUER_UNAVAILABLE'
   | 'AUTH_DISCOVERY_FAILED'
-  | 'AUTH_CONFIG';
+  | 'AUTH_CONFIG'
 
 /** HTTP status an API should answer with; start-up codes map to 500 because they are our fault. */
 const STATUS: Readonly<Record<AuthErrorCode, number>> = {
@@ -22,22 +22,22 @@ const STATUS: Readonly<Record<AuthErrorCode, number>> = {
   AUTH_ISSUER_UNAVAILABLE: 503,
   AUTH_DISCOVERY_FAILED: 500,
   AUTH_CONFIG: 500,
-};
+}
 
 export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  readonly code: AuthErrorCode;
+  override readonly name = 'AuthError'
+  readonly code: AuthErrorCode
 
   constructor(code: AuthErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(message)
+    this.code = code
   }
 
   get status(): number {
-    return STATUS[this.code];
+    return STATUS[this.code]
   }
 }
 
 export function isAuthError(value: unknown): value is AuthError {
-  return value instanceof AuthError;
+  return value instanceof AuthError
 }

@@ -51,7 +51,9 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
   } catch (error) {
     if (isAuthError(error) && error.status === 401) throw unauthenticated(error, required)
     if (isAuthError(error) && error.status === 503) {
-      throw problem('HG_UNAVAILABLE', 'the identity provider cannot be reached to check the token; try again shortly', { headers: { 'retry-after': '5' } })
+      throw problem('HG_UNAVAILABLE', 'the identity provider cannot be reached to check the token; try again shortly', {
+        headers: { 'retry-after': '5' },
+      })
     }
     throw error
   }

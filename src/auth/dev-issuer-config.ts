@@ -1,35 +1,35 @@
-import type { JWK } from 'jose';
-import type { Client, ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServerInfo, errors as OidcErrors } from 'oidc-provider';
+import type { JWK } from 'jose'
+import type { Client, ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServerInfo, errors as OidcErrors } from 'oidc-provider'
 
-import { AuthError } from './auth-error.ts';
-import { createDevStore } from './dev-issuer-store.ts';
-import { SCOPES } from './scopes.ts';
+import { AuthError } from './auth-error.ts'
+import { createDevStore } from './dev-issuer-store.ts'
+import { SCOPES } from './scopes.ts'
 
 export interface DevClient {
-  clientId: string;
+  clientId: string
   /** The only scopes this client may request; omitting `scope` grants all of them. */
-  scopes: string[];
+  scopes: string[]
   /** Public keys for private_key_jwt client authentication (what partners use). */
-  jwks?: { keys: JWK[] };
+  jwks?: { keys: JWK[] }
   /** client_secret_basic, for curl in dev only. */
-  secret?: string;
+  secret?: string
 }
 
 export interface DevIssuerSettings {
-  audience: string;
-  clients: DevClient[];
-  accessTokenTtlSeconds: number;
+  audience: string
+  clients: DevClient[]
+  accessTokenTtlSeconds: number
   /** Private JWK with `kid` and `alg` (EdDSA or ES256). */
-  signingKey: JWK;
+  signingKey: JWK
 }
 
-export const TOKEN_PATH = '/token';
-const JWKS_PATH = '/jwks';
-const SIGNING_ALGS = new Set(['EdDSA', 'ES256']);
+export const TOKEN_PATH = '/token'
+const JWKS_PATH = '/jwks'
+const SIGNING_ALGS = new Set(['EdDSA', 'ES256'])
 
 /** oidc-provider configuration for a client_credentials-only issuer of RFC 9068 JWTs. */
 export function providerConfiguration(settings: DevIssuerSettings, errors: typeof OidcErrors): Configuration {
-  const alg = signingAlg(settings.signingKey);
+  const alg = signingAlg(settings.signingKey)
   return {
     adapter: createDevStore(),
     jwks: { keys: [settings.signingKey] },
@@ -62,19 +62,19 @@ export function providerConfiguration(settings: DevIssuerSettings, errors: typeo
         getResourceServerInfo: gatewayResourceServer(settings, alg, errors),
       },
     },
-  };
+  }
 }
 
 function signingAlg(key: JWK): string {
   if (!key.alg || !SIGNING_ALGS.has(key.alg) || !key.kid) {
-    throw new AuthError('AUTH_CONFIG', 'dev issuer signing key must be a private JWK with a kid and alg EdDSA or ES256');
+    throw new AuthError('AUTH_CONFIG', 'dev issuer signing key must be a private JWK with a kid and alg EdDSA or ES256')
   }
-  return key.alg;
+  return key.alg
 }
 
 function clientMetadata(client: DevClient): ClientMetadata {
   if (Boolean(client.jwks) === Boolean(client.secret)) {
-    throw new AuthError('AUTH_CONFIG', `dev client "${client.clientId}" needs exactly one of jwks (private_key_jwt) or secret`);
+    throw new AuthError('AUTH_CONFIG', `dev client "${client.clientId}" needs exactly one of jwks (private_key_jwt) or secret`)
   }
   const base = {
     client_id: client.clientId,
@@ -83,27 +83,27 @@ function clientMetadata(client: DevClient): ClientMetadata {
     redirect_uris: [],
     // oidc-provider reads a missing scope as "no restriction"; limitRequestedScopes does not.
     ...(client.scopes.length > 0 ? { scope: client.scopes.join(' ') } : {}),
-  };
+  }
   return client.jwks
     ? { ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: client.jwks }
-    : { ...base, token_endpoint_auth_method: 'client_secret_basic', client_secret: client.secret! };
+    : { ...base, token_endpoint_auth_method: 'client_secret_basic', client_secret: client.secret! }
 }
 
-type ResourceServerLookup = (ctx: KoaContextWithOIDC, resource: string, client: Client) => ResourceServerInfo;
+type ResourceServerLookup = (ctx: KoaContextWithOIDC, resource: string, client: Client) => ResourceServerInfo
 
 /** The gateway is the only resource server; its tokens are JWTs limited to the client's scopes. */
 function gatewayResourceServer(settings: DevIssuerSettings, alg: string, errors: typeof OidcErrors): ResourceServerLookup {
   return (ctx, resource, client) => {
-    if (resource !== settings.audience) throw new errors.InvalidTarget();
-    limitRequestedScopes(ctx, client, errors);
+    if (resource !== settings.audience) throw new errors.InvalidTarget()
+    limitRequestedScopes(ctx, client, errors)
     return {
       scope: client.scope ?? '',
       audience: settings.audience,
       accessTokenFormat: 'jwt',
       accessTokenTTL: settings.accessTokenTtlSeconds,
       jwt: { sign: { alg } },
-    };
-  };
+    }
+  }
 }
 
 /**
@@ -112,13 +112,13 @@ function gatewayResourceServer(settings: DevIssuerSettings, alg: string, errors:
  * a default: everything the client is registered for, so a bare curl yields a useful token.
  */
 function limitRequestedScopes(ctx: KoaContextWithOIDC, client: Client, errors: typeof OidcErrors): void {
-  const params = ctx.oidc.params;
-  if (!params) return;
+  const params = ctx.oidc.params
+  if (!params) return
   if (typeof params.scope !== 'string') {
-    params.scope = client.scope;
-    return;
+    params.scope = client.scope
+    return
   }
-  const allowed = new Set(client.scope?.split(' '));
-  const refused = params.scope.split(' ').find((scope) => scope && !allowed.has(scope));
-  if (refused) throw new errors.InvalidScope('requested scope is not allowed', refused);
+  const allowed = new Set(client.scope?.split(' '))
+  const refused = params.scope.split(' ').find((scope) => scope && !allowed.has(scope))
+  if (refused) throw new errors.InvalidScope('requested scope is not allowed', refused)
 }

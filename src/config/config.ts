@@ -43,15 +43,30 @@ const envSchema = {
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
     PUBLIC_URL: { type: 'string', pattern: '^https?://[^/]+(/.*)?$' },
     OIDC_ISSUER: { type: 'string', pattern: '^https?://[^/]+(/.*)?$', description: 'an http(s) issuer URL' },
-    OIDC_AUDIENCE: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s]+$', maxLength: 500, default: 'urn:hotline-gateway:api', description: 'an absolute URI (RFC 8707 resource indicator), e.g. https://gateway.example.org/api' },
+    OIDC_AUDIENCE: {
+      type: 'string',
+      pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s]+$',
+      maxLength: 500,
+      default: 'urn:hotline-gateway:api',
+      description: 'an absolute URI (RFC 8707 resource indicator), e.g. https://gateway.example.org/api',
+    },
     DIRECTORY_CACHE_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
     ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 random bytes, base64 (openssl rand -base64 32)' },
     GATEWAY_HOME_COUNTRY: { type: 'string', pattern: '^[A-Z]{2}$', default: 'BE', description: 'an ISO 3166-1 alpha-2 code, upper case' },
     GEOIP_DB: { type: 'string', minLength: 1, description: 'the path of an IP-to-country .mmdb file' },
-    AUDIT_WITNESSES: { type: 'string', maxLength: 20000, description: 'witnesses, each "<cosignature verifier key> <URL>", separated by commas or newlines' },
+    AUDIT_WITNESSES: {
+      type: 'string',
+      maxLength: 20000,
+      description: 'witnesses, each "<cosignature verifier key> <URL>", separated by commas or newlines',
+    },
     RATE_LIMIT_PUBLIC: { type: 'integer', minimum: 1, maximum: 1000000, default: 60, description: 'requests per minute per IP on public operations' },
     RATE_LIMIT_PARTICIPANT: { type: 'integer', minimum: 1, maximum: 100000000, default: 30000, description: 'requests per minute per participant' },
-    AUDIT_LOG_ORIGIN: { type: 'string', pattern: '^[a-z0-9.-]+(/[A-Za-z0-9._/-]+)?$', maxLength: 200, description: 'a schema-less URL such as gateway.example.org/audit-log' },
+    AUDIT_LOG_ORIGIN: {
+      type: 'string',
+      pattern: '^[a-z0-9.-]+(/[A-Za-z0-9._/-]+)?$',
+      maxLength: 200,
+      description: 'a schema-less URL such as gateway.example.org/audit-log',
+    },
   },
 } as const
 

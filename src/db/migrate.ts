@@ -92,9 +92,7 @@ export async function pendingMigrations(client: pg.ClientBase, migrations: Migra
   for (const row of rows) {
     const file = byVersion.get(row.version)
     if (!file) {
-      throw new MigrationError(
-        `the database has migration ${row.version} (${row.name}) that this code does not know: run a newer release`,
-      )
+      throw new MigrationError(`the database has migration ${row.version} (${row.name}) that this code does not know: run a newer release`)
     }
     if (file.checksum !== row.checksum) {
       throw new MigrationError(

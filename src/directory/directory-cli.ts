@@ -14,7 +14,12 @@ export const DIRECTORY_HELP = `Usage:
 
 /** `hotline-gateway directory import FILE [--dry-run]` */
 export async function directoryCommand(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { 'dry-run': { type: 'boolean', default: false } } })
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { 'dry-run': { type: 'boolean', default: false } },
+  })
   const [sub, file, ...extra] = positionals
   if (sub !== 'import' || !file || extra.length > 0) {
     console.error(DIRECTORY_HELP)

@@ -8,7 +8,10 @@ import { checkDirectory, type DirectoryDocument } from './participant.ts'
 
 export class DirectoryFileError extends Error {
   readonly code = 'DIRECTORY_FILE_INVALID'
-  constructor(readonly file: string, readonly errors: FieldProblem[]) {
+  constructor(
+    readonly file: string,
+    readonly errors: FieldProblem[],
+  ) {
     super(`${file} is not a valid directory:\n${errors.map((e) => `  ${e.pointer || '/'}: ${e.message}`).join('\n')}`)
   }
 }

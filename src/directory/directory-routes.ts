@@ -21,19 +21,25 @@ export function directoryHandlers(directory: DirectoryService): OperationHandler
           errors: [{ in: 'body', pointer: '/id', message: `must be ${participantId}, as in the path` }],
         })
       }
-      return directory.update((base) => {
-        const others = base.participants.filter((p) => p.id !== participantId)
-        return { ...base, participants: [...others, participant] }
-      }, { actor: actor(request) })
+      return directory.update(
+        (base) => {
+          const others = base.participants.filter((p) => p.id !== participantId)
+          return { ...base, participants: [...others, participant] }
+        },
+        { actor: actor(request) },
+      )
     },
     deleteParticipant: async (request) => {
       const { participantId } = request.params as { participantId: string }
-      return directory.update((base) => {
-        if (!base.participants.some((p) => p.id === participantId)) {
-          throw problem('HG_NOT_FOUND', `participant ${participantId} is not in the directory`)
-        }
-        return { ...base, participants: base.participants.filter((p) => p.id !== participantId) }
-      }, { actor: actor(request) })
+      return directory.update(
+        (base) => {
+          if (!base.participants.some((p) => p.id === participantId)) {
+            throw problem('HG_NOT_FOUND', `participant ${participantId} is not in the directory`)
+          }
+          return { ...base, participants: base.participants.filter((p) => p.id !== participantId) }
+        },
+        { actor: actor(request) },
+      )
     },
   }
 }

@@ -4,7 +4,10 @@
  */
 export function acceptsAny(header: string | undefined, produces: string[]): boolean {
   if (!header || produces.length === 0) return true
-  const ranges = header.split(',').map(parseRange).filter((r) => r !== null)
+  const ranges = header
+    .split(',')
+    .map(parseRange)
+    .filter((r) => r !== null)
   if (ranges.length === 0) return true
   return produces.some((type) => {
     const [main, sub] = type.toLowerCase().split('/')

@@ -41,7 +41,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   for (const [name, value] of Object.entries(error.extensions.headers ?? {})) reply.header(name, value)
   const body = problemBody(error, request.id, request.url.split('?')[0])
   // serialised here: the route's response schema describes its own payloads, not every problem
-  return reply.code(error.status).type(PROBLEM_MEDIA_TYPE).serializer((p: unknown) => JSON.stringify(p)).send(body)
+  return reply
+    .code(error.status)
+    .type(PROBLEM_MEDIA_TYPE)
+    .serializer((p: unknown) => JSON.stringify(p))
+    .send(body)
 }
 
 function toProblem(error: FastifyError): ProblemError {

@@ -106,7 +106,11 @@ function renameWildcard(request: FastifyRequest, name: string): void {
 
 function routeSchema(op: Operation): RouteOptions['schema'] {
   const schema: Record<string, unknown> = {}
-  for (const [part, where] of [['params', 'path'], ['querystring', 'query'], ['headers', 'header']] as const) {
+  for (const [part, where] of [
+    ['params', 'path'],
+    ['querystring', 'query'],
+    ['headers', 'header'],
+  ] as const) {
     const parameters = op.parameters.filter((p) => p.in === where)
     if (parameters.length === 0) continue
     const name = (p: { name: string }) => (where === 'header' ? p.name.toLowerCase() : p.name)
@@ -120,9 +124,10 @@ function routeSchema(op: Operation): RouteOptions['schema'] {
   }
   if (op.requestBody) {
     const entries = Object.entries(op.requestBody.content)
-    schema.body = entries.length === 1 && entries[0]![0] === 'application/json'
-      ? entries[0]![1]
-      : { content: Object.fromEntries(entries.map(([type, s]) => [type, { schema: s }])) }
+    schema.body =
+      entries.length === 1 && entries[0]![0] === 'application/json'
+        ? entries[0]![1]
+        : { content: Object.fromEntries(entries.map(([type, s]) => [type, { schema: s }])) }
   }
   const response: Record<string, unknown> = {}
   for (const [status, content] of Object.entries(op.responses)) {

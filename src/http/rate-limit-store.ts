@@ -43,7 +43,10 @@ export function pgRateLimitStore(pool: pg.Pool) {
   return class PgStore {
     // @fastify/rate-limit passes the route's window and limit as extra arguments (its types omit them)
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow = 60_000, max = 1) {
-      take(key, timeWindow, max).then((result) => callback(null, result), (error) => callback(error))
+      take(key, timeWindow, max).then(
+        (result) => callback(null, result),
+        (error) => callback(error),
+      )
     }
     child() {
       return new PgStore()

@@ -54,7 +54,12 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
         }
         try {
           const bytes = Buffer.from(JSON.stringify(item))
-          const result = await intake.submit({ sender: principal.participant, directory: principal.directory, report: validation.report, payload: { bytes, mediaType: 'application/json' } })
+          const result = await intake.submit({
+            sender: principal.participant,
+            directory: principal.directory,
+            report: validation.report,
+            payload: { bytes, mediaType: 'application/json' },
+          })
           return { index, status: result.outcome, acceptance: result.acceptance }
         } catch (error) {
           if (error instanceof ProblemError && error.status < 500) return rejected(index, error)
@@ -94,7 +99,8 @@ function mediaTypeOf(request: FastifyRequest): string {
 /** Foreign formats are mapped (and checked against the canonical schema) here; a mapping failure names the field. */
 function toCanonical(mediaType: string, body: unknown, principal: Principal): CanonicalReport {
   try {
-    if (mediaType === 'application/xml') return parseCyberTiplineXml(body as string, { channel: channelForFormat(principal.participant, 'cybertipline') })
+    if (mediaType === 'application/xml')
+      return parseCyberTiplineXml(body as string, { channel: channelForFormat(principal.participant, 'cybertipline') })
     if (mediaType.includes('dsa-notice')) return fromDsaNotice(body, { channel: channelForFormat(principal.participant, 'dsa_notice') })
     return body as CanonicalReport
   } catch (error) {

@@ -54,10 +54,13 @@ export interface IntakeServiceOptions {
 export function createIntakeService({ pool, sealer, routing, publicUrl }: IntakeServiceOptions) {
   const store = createIntakeBatcher(pool)
   let signer: Promise<ReturnType<typeof createReceiptSigner>> | undefined
-  const receiptSigner = () => (signer ??= activeKey(pool, sealer, 'receipt').then(createReceiptSigner).catch((error) => {
-    signer = undefined
-    throw error
-  }))
+  const receiptSigner = () =>
+    (signer ??= activeKey(pool, sealer, 'receipt')
+      .then(createReceiptSigner)
+      .catch((error) => {
+        signer = undefined
+        throw error
+      }))
 
   async function submit(submission: Submission): Promise<SubmissionResult> {
     const { sender, report } = submission
@@ -96,7 +99,14 @@ export function createIntakeService({ pool, sealer, routing, publicUrl }: Intake
       decision,
       ruleset_version: rulesetVersion,
       decided_at: decidedAt,
-      destinations: decision.destinations.map((d) => ({ id: uuid7(), participant_id: d.participant_id, urgent: d.urgent, rules: d.rules, items: d.items, format: d.format })),
+      destinations: decision.destinations.map((d) => ({
+        id: uuid7(),
+        participant_id: d.participant_id,
+        urgent: d.urgent,
+        rules: d.rules,
+        items: d.items,
+        format: d.format,
+      })),
     }
     const received = auditEntryBytes({
       type: 'report.received',

@@ -58,7 +58,13 @@ function present(row: Record<string, any>) {
     retracted_at: row.retracted_at?.toISOString() ?? null,
     retraction_reason: row.retraction_reason,
     routing: row.decision
-      ? { decision: row.decision, already_handed: row.already_handed, directory_version: row.d_directory_version, ruleset_version: row.ruleset_version, decided_at: row.decided_at.toISOString() }
+      ? {
+          decision: row.decision,
+          already_handed: row.already_handed,
+          directory_version: row.d_directory_version,
+          ruleset_version: row.ruleset_version,
+          decided_at: row.decided_at.toISOString(),
+        }
       : null,
     // jsonb timestamps come back as PostgreSQL text; the contract wants RFC 3339
     handoffs: (row.handoffs as Array<Record<string, string>>).map((h) => ({ ...h, created_at: new Date(h.created_at!).toISOString() })),

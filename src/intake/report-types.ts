@@ -4,13 +4,7 @@
  * schema's `description`s, which is also what the API documentation shows.
  */
 
-export type Channel =
-  | 'web_form'
-  | 'phone_operator'
-  | 'platform_escalation'
-  | 'trusted_flagger'
-  | 'hotline_referral'
-  | 'law_enforcement'
+export type Channel = 'web_form' | 'phone_operator' | 'platform_escalation' | 'trusted_flagger' | 'hotline_referral' | 'law_enforcement'
 
 export type SourceType = 'article_16' | 'trusted_flagger' | 'voluntary' | 'hotline' | 'law_enforcement'
 
@@ -45,13 +39,7 @@ export type IncidentType =
   | 'unsolicited_obscene_material_to_child'
 
 /** Report-level CyberTipline annotations (reportAnnotations). */
-export type ReportAnnotation =
-  | 'sextortion'
-  | 'csam_solicitation'
-  | 'minor_to_minor'
-  | 'spam'
-  | 'sadistic_online_exploitation'
-  | 'informational'
+export type ReportAnnotation = 'sextortion' | 'csam_solicitation' | 'minor_to_minor' | 'spam' | 'sadistic_online_exploitation' | 'informational'
 
 /** File-level CyberTipline annotations (fileAnnotations). */
 export type FileAnnotation =

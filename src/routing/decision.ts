@@ -74,7 +74,10 @@ export class DecisionBuilder {
   private readonly covered: Uint8Array
   private readonly all: readonly number[]
 
-  constructor(private readonly route: RouteContext, private readonly handed: ReadonlySet<string>) {
+  constructor(
+    private readonly route: RouteContext,
+    private readonly handed: ReadonlySet<string>,
+  ) {
     this.covered = new Uint8Array(route.report.items.length)
     this.all = route.report.items.map((_, i) => i)
   }
@@ -163,7 +166,8 @@ export class DecisionBuilder {
     const key = `${participantId ?? ''}\u0000${rule.id}\u0000${text}`
     let entry = this.skips.get(key)
     if (entry === undefined) {
-      const skip: Skip = participantId === undefined ? { rule_id: rule.id, reason: text } : { participant_id: participantId, rule_id: rule.id, reason: text }
+      const skip: Skip =
+        participantId === undefined ? { rule_id: rule.id, reason: text } : { participant_id: participantId, rule_id: rule.id, reason: text }
       if (rule.urgent) skip.urgent = true
       entry = { skip, items: items ? new Set() : undefined }
       this.skips.set(key, entry)

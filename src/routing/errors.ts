@@ -10,7 +10,10 @@ export interface RuleProblem {
 export class RoutingRulesError extends Error {
   override readonly name = 'RoutingRulesError'
   readonly code = 'ROUTING_RULES_INVALID'
-  constructor(readonly source: string, readonly problems: RuleProblem[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: RuleProblem[],
+  ) {
     super(`${source} is not a valid routing rule set:\n${problems.map((p) => `  ${p.pointer || '/'}: ${p.message}`).join('\n')}`)
   }
 }
@@ -24,7 +27,10 @@ export class GeoDatabaseError extends Error {
 /** A projection asked for something it cannot give (an unknown destination kind, items the report lacks). */
 export class ProjectionError extends Error {
   override readonly name = 'ProjectionError'
-  constructor(readonly code: 'PROJECTION_UNKNOWN_KIND' | 'PROJECTION_BAD_ITEMS' | 'PROJECTION_SPEC_INVALID', message: string) {
+  constructor(
+    readonly code: 'PROJECTION_UNKNOWN_KIND' | 'PROJECTION_BAD_ITEMS' | 'PROJECTION_SPEC_INVALID',
+    message: string,
+  ) {
     super(message)
   }
 }

@@ -1,13 +1,5 @@
 import type { ParticipantKind } from '../directory/participant.ts'
-import type {
-  Annotation,
-  Channel,
-  ClassificationStatus,
-  ContentType,
-  IncidentType,
-  LocatorType,
-  SourceType,
-} from '../intake/report-types.ts'
+import type { Annotation, Channel, ClassificationStatus, ContentType, IncidentType, LocatorType, SourceType } from '../intake/report-types.ts'
 import type { ItemContext, RouteContext } from './context.ts'
 import type { HostingConfidence, HostingSource } from './hosting.ts'
 
@@ -32,13 +24,32 @@ function every<T extends string>() {
 }
 
 const INCIDENT_TYPES = every<IncidentType>()([
-  'child_pornography', 'child_sex_trafficking', 'child_sex_tourism', 'child_sexual_molestation', 'misleading_domain_name',
-  'misleading_words_or_digital_images', 'online_enticement', 'unsolicited_obscene_material_to_child',
+  'child_pornography',
+  'child_sex_trafficking',
+  'child_sex_tourism',
+  'child_sexual_molestation',
+  'misleading_domain_name',
+  'misleading_words_or_digital_images',
+  'online_enticement',
+  'unsolicited_obscene_material_to_child',
 ])
 const ANNOTATIONS = every<Annotation>()([
-  'sextortion', 'csam_solicitation', 'minor_to_minor', 'spam', 'sadistic_online_exploitation', 'informational',
-  'anime_drawing_virtual_hentai', 'potential_meme', 'viral', 'possible_self_production', 'physical_harm', 'violence_gore',
-  'bestiality', 'live_streaming', 'infant_toddler', 'generative_ai',
+  'sextortion',
+  'csam_solicitation',
+  'minor_to_minor',
+  'spam',
+  'sadistic_online_exploitation',
+  'informational',
+  'anime_drawing_virtual_hentai',
+  'potential_meme',
+  'viral',
+  'possible_self_production',
+  'physical_harm',
+  'violence_gore',
+  'bestiality',
+  'live_streaming',
+  'infant_toddler',
+  'generative_ai',
 ])
 const CHANNELS = every<Channel>()(['web_form', 'phone_operator', 'platform_escalation', 'trusted_flagger', 'hotline_referral', 'law_enforcement'])
 const SOURCE_TYPES = every<SourceType>()(['article_16', 'trusted_flagger', 'voluntary', 'hotline', 'law_enforcement'])

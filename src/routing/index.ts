@@ -10,6 +10,14 @@ export { compileRuleSet, checkRuleSet, DEFAULT_FALLBACK, FALLBACK_RULE_ID } from
 export { readRoutingRules, DEFAULT_POLICY, ROUTING_RULES_SCHEMA_ID } from './rules-file.ts'
 export type { Condition, CountryRef, Fallback, Rule, RuleSetDocument, Selector } from './rules-types.ts'
 export { FACT_NAMES, type FactName } from './facts.ts'
-export { BUNDLED_GEOIP_DB, openGeoDatabase, resolveHosting, type GeoLookup, type HostingConfidence, type HostingFact, type HostingSource } from './hosting.ts'
+export {
+  BUNDLED_GEOIP_DB,
+  openGeoDatabase,
+  resolveHosting,
+  type GeoLookup,
+  type HostingConfidence,
+  type HostingFact,
+  type HostingSource,
+} from './hosting.ts'
 export { project, type PlatformNoticeContent, type ProjectOptions } from './projection.ts'
 export { GeoDatabaseError, ProjectionError, RouterConfigError, RoutingRulesError, type RuleProblem } from './errors.ts'

@@ -113,7 +113,10 @@ function compileRules(entry: Record<string, unknown>, at: string): Rules {
   if (!Array.isArray(entry.keep)) throw invalid(`${at}.keep must be a list of JSON Pointers`)
   let tree: Tree = new Map()
   for (const pointer of entry.keep as unknown[]) tree = add(tree, segments(pointer, at))
-  const set = Object.entries((entry.set ?? {}) as Record<string, unknown>).map(([pointer, value]): [string[], unknown] => [segments(pointer, at), value])
+  const set = Object.entries((entry.set ?? {}) as Record<string, unknown>).map(([pointer, value]): [string[], unknown] => [
+    segments(pointer, at),
+    value,
+  ])
   return { keep: tree, set }
 }
 
@@ -126,8 +129,12 @@ function add(tree: Tree, path: string[]): Tree {
 }
 
 function segments(pointer: unknown, at: string): string[] {
-  if (typeof pointer !== 'string' || !pointer.startsWith('/') || pointer === '/') throw invalid(`${at}: "${String(pointer)}" is not a JSON Pointer to a field`)
-  return pointer.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+  if (typeof pointer !== 'string' || !pointer.startsWith('/') || pointer === '/')
+    throw invalid(`${at}: "${String(pointer)}" is not a JSON Pointer to a field`)
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
 }
 
 function invalid(message: string): ProjectionError {

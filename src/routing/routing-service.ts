@@ -77,7 +77,12 @@ export async function createRoutingService({ pool, homeCountry, geoPath, cacheMs
   }
 
   /** Replays a decision with the versions it recorded: the same inputs give the same decision. */
-  async function replay(report: CanonicalReport, sender: Participant, directory: DirectoryVersion, rulesetVersion: number): Promise<RoutingDecision | undefined> {
+  async function replay(
+    report: CanonicalReport,
+    sender: Participant,
+    directory: DirectoryVersion,
+    rulesetVersion: number,
+  ): Promise<RoutingDecision | undefined> {
     const ruleset = await rulesets.atVersion(rulesetVersion)
     return ruleset?.router.route(report, { directory, sender })
   }

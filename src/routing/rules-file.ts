@@ -26,7 +26,10 @@ export async function readRoutingRules(file: string = DEFAULT_POLICY): Promise<R
   const ajv = createAjv(await readSchemaFiles(), { coerceTypes: false })
   const validate = ajv.getSchema(ROUTING_RULES_SCHEMA_ID)!
   if (!validate(document)) {
-    throw new RoutingRulesError(file, toFieldProblems(validate.errors ?? [], 'body').map(({ pointer, message }) => ({ pointer, message })))
+    throw new RoutingRulesError(
+      file,
+      toFieldProblems(validate.errors ?? [], 'body').map(({ pointer, message }) => ({ pointer, message })),
+    )
   }
   const problems = checkRuleSet(document as RuleSetDocument)
   if (problems.length > 0) throw new RoutingRulesError(file, problems)

@@ -18,9 +18,7 @@ export type Condition =
 export type CountryRef = 'home' | 'victim_country' | 'reporter_country' | 'item.hosting_country' | (string & {})
 
 export type Selector =
-  | { to: 'hotline' | 'law_enforcement'; country_of: CountryRef[] }
-  | { to: 'platform'; operating: 'item.platform' }
-  | { participant: string }
+  { to: 'hotline' | 'law_enforcement'; country_of: CountryRef[] } | { to: 'platform'; operating: 'item.platform' } | { participant: string }
 
 export interface Rule {
   id: string

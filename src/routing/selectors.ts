@@ -36,7 +36,8 @@ export function compileSelector(selector: Selector, at: string, scope: 'report' 
     }
   }
   if (selector.to === 'platform') {
-    if (scope === 'report') problems.push({ pointer: `${at}/operating`, message: 'the platform of an item is known only in a rule with scope "item"' })
+    if (scope === 'report')
+      problems.push({ pointer: `${at}/operating`, message: 'the platform of an item is known only in a rule with scope "item"' })
     return (_, item) => {
       const name = item.item.hosting?.platform
       if (item.platform) return { participant: item.platform }

@@ -17,7 +17,13 @@ interface Store<D> {
  * and plan a replacement without writing. `field` names the document in answers.
  */
 export function versionedHandlers<D>(store: Store<D>, field: string, what: string) {
-  const present = (v: StoredVersion<D>) => ({ version: v.version, digest: v.digest, created_at: v.createdAt, created_by: v.createdBy, [field]: v.document })
+  const present = (v: StoredVersion<D>) => ({
+    version: v.version,
+    digest: v.digest,
+    created_at: v.createdAt,
+    created_by: v.createdBy,
+    [field]: v.document,
+  })
   const current: OperationHandler = async (_request, reply) => {
     const found = await store.current()
     if (!found) throw problem('HG_NOT_FOUND', `no ${what} has been published yet`)

@@ -56,7 +56,13 @@ export function createVersionedStore<D, S, V extends StoredVersion<D>>(options: 
     if (!row) return undefined
     const known = versions.get(row.version)
     if (known) return known
-    const loaded = options.hydrate({ version: row.version, digest: row.digest, document: row.document, createdAt: row.created_at.toISOString(), createdBy: row.created_by })
+    const loaded = options.hydrate({
+      version: row.version,
+      digest: row.digest,
+      document: row.document,
+      createdAt: row.created_at.toISOString(),
+      createdBy: row.created_by,
+    })
     versions.set(loaded.version, loaded)
     return loaded
   }
@@ -77,7 +83,13 @@ export function createVersionedStore<D, S, V extends StoredVersion<D>>(options: 
 
   async function listVersions(): Promise<Array<VersionSummary<S>>> {
     const { rows } = await pool.query(`SELECT version, digest, summary, created_by, created_at FROM ${table} ORDER BY version DESC LIMIT 1000`)
-    return rows.map((r) => ({ version: r.version, digest: r.digest, summary: r.summary, created_by: r.created_by, created_at: r.created_at.toISOString() }))
+    return rows.map((r) => ({
+      version: r.version,
+      digest: r.digest,
+      summary: r.summary,
+      created_by: r.created_by,
+      created_at: r.created_at.toISOString(),
+    }))
   }
 
   /** What publishing `document` would change, without writing anything. */

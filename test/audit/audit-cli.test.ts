@@ -54,7 +54,9 @@ t.test('a wrong key, a missing token and wrong usage are told apart by the exit 
   const { verify, ctx } = await auditor(t, 1)
   const impostor = generateNoteKey((await ctx.verifierKey()).split('+')[0]!).verifierKey
   const url = `http://127.0.0.1:${(ctx.app.server.address() as { port: number }).port}`
-  const wrongKey = await runCli(['audit', 'verify', '--url', url, '--key', impostor], { HOTLINE_GATEWAY_TOKEN: (await ctx.auth('example-auditor')).authorization.slice(7) })
+  const wrongKey = await runCli(['audit', 'verify', '--url', url, '--key', impostor], {
+    HOTLINE_GATEWAY_TOKEN: (await ctx.auth('example-auditor')).authorization.slice(7),
+  })
   t.equal(wrongKey.code, 1)
   t.match(wrongKey.stderr, /FAILED: the checkpoint does not verify/)
   const noToken = await runCli(['audit', 'verify', '--url', url, '--key', await ctx.verifierKey()])
@@ -68,7 +70,9 @@ t.test('a wrong key, a missing token and wrong usage are told apart by the exit 
 t.test('tampering with stored entries is caught by --full: changed, deleted, reordered', async (t) => {
   const { ctx, verify } = await auditor(t)
   const db = await attacker(t, ctx.databaseUrl)
-  const { rows: [original] } = await db.query('SELECT id, entry FROM audit_entries WHERE log_index = 5')
+  const {
+    rows: [original],
+  } = await db.query('SELECT id, entry FROM audit_entries WHERE log_index = 5')
 
   await db.query(`UPDATE audit_entries SET entry = convert_to('{"at":"2026-01-01T00:00:00.000Z","type":"test.event"}', 'UTF8') WHERE log_index = 5`)
   const unchanged = await verify()
@@ -85,7 +89,9 @@ t.test('tampering with stored entries is caught by --full: changed, deleted, reo
   t.match(deleted.stderr, /FAILED: entry 5 is missing from the log/)
   await db.query('INSERT INTO audit_entries (id, entry, log_index) OVERRIDING SYSTEM VALUE VALUES ($1, $2, 5)', [original.id, original.entry])
 
-  await db.query('UPDATE audit_entries SET log_index = -1 WHERE log_index = 7; UPDATE audit_entries SET log_index = 7 WHERE log_index = 8; UPDATE audit_entries SET log_index = 8 WHERE log_index = -1')
+  await db.query(
+    'UPDATE audit_entries SET log_index = -1 WHERE log_index = 7; UPDATE audit_entries SET log_index = 7 WHERE log_index = 8; UPDATE audit_entries SET log_index = 8 WHERE log_index = -1',
+  )
   const reordered = await verify('--full')
   t.equal(reordered.code, 1)
   t.match(reordered.stderr, /do NOT hash to the checkpoint's root: stored entries were changed, removed or reordered/)
@@ -123,10 +129,15 @@ t.test('a rewritten history re-signed with the real key is caught by --state', a
 
   // or serves an older, genuinely signed checkpoint: a rollback
   const [key] = await allKeys(ctx.database.pool, ctx.sealer, 'checkpoint')
-  const { rows: [{ origin }] } = await db.query('SELECT origin FROM audit_log_state')
+  const {
+    rows: [{ origin }],
+  } = await db.query('SELECT origin FROM audit_log_state')
   const root = await treeHash(40, pgHashReader(db))
   const note = signNote(formatCheckpoint({ origin, size: 40, hash: root }), [checkpointSigner(origin, key!)])
-  await db.query('INSERT INTO audit_checkpoints (tree_size, root_hash, note, kid) VALUES (40, $1, $2, $3) ON CONFLICT (tree_size) DO UPDATE SET note = EXCLUDED.note', [root, note, key!.kid])
+  await db.query(
+    'INSERT INTO audit_checkpoints (tree_size, root_hash, note, kid) VALUES (40, $1, $2, $3) ON CONFLICT (tree_size) DO UPDATE SET note = EXCLUDED.note',
+    [root, note, key!.kid],
+  )
   await db.query('DELETE FROM audit_checkpoints WHERE tree_size > 40')
   const rolledBack = await verify('--state', state)
   t.equal(rolledBack.code, 1)

@@ -21,7 +21,10 @@ type TestContext = Test
 async function setup(t: TestContext) {
   const databaseUrl = await createTestDatabase(t)
   const directory = await readDirectoryFile(EXAMPLE_DIRECTORY)
-  const idp = await startTestIdp({ audience: AUDIENCE, clients: directory.participants.flatMap((p) => p.clients).map((clientId) => ({ clientId, scopes: [...SCOPES] })) })
+  const idp = await startTestIdp({
+    audience: AUDIENCE,
+    clients: directory.participants.flatMap((p) => p.clients).map((clientId) => ({ clientId, scopes: [...SCOPES] })),
+  })
   t.teardown(() => idp.close())
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
   t.teardown(() => pool.end())
@@ -52,12 +55,20 @@ async function appendEntries(pool: pg.Pool, transactions: number, perTransaction
 
 /** The log in the database is one tree: contiguous indexes, every checkpoint a prefix root of it. */
 async function assertOneTree(t: TestContext, pool: pg.Pool): Promise<number> {
-  const { rows: [stats] } = await pool.query(`SELECT count(*)::int AS n, count(DISTINCT log_index)::int AS distinct_indexes,
+  const {
+    rows: [stats],
+  } = await pool.query(`SELECT count(*)::int AS n, count(DISTINCT log_index)::int AS distinct_indexes,
     min(log_index) AS min, max(log_index) AS max, count(*) FILTER (WHERE log_index IS NULL)::int AS unsequenced,
     (SELECT tree_size FROM audit_log_state) AS tree_size, (SELECT sum(length(hashes))::int / 32 FROM audit_log_hashes) AS hashes FROM audit_entries`)
-  t.match(stats, { n: stats.tree_size, distinct_indexes: stats.tree_size, min: 0, max: stats.tree_size - 1, unsequenced: 0 }, 'indexes 0..n-1, each once, none left')
+  t.match(
+    stats,
+    { n: stats.tree_size, distinct_indexes: stats.tree_size, min: 0, max: stats.tree_size - 1, unsequenced: 0 },
+    'indexes 0..n-1, each once, none left',
+  )
   t.equal(stats.hashes, storedHashCount(stats.tree_size), 'exactly the stored hashes of a tree of that size')
-  const { rows: checkpoints } = await pool.query<{ tree_size: number; root_hash: Buffer }>('SELECT tree_size, root_hash FROM audit_checkpoints ORDER BY tree_size')
+  const { rows: checkpoints } = await pool.query<{ tree_size: number; root_hash: Buffer }>(
+    'SELECT tree_size, root_hash FROM audit_checkpoints ORDER BY tree_size',
+  )
   const { rows: entries } = await pool.query<{ entry: Buffer }>('SELECT entry FROM audit_entries ORDER BY log_index')
   const builder = new RootBuilder()
   let next = 0
@@ -75,8 +86,13 @@ t.test('two gateway processes on one database, appending concurrently, build one
   const [a, b] = await Promise.all([gateway(), gateway()])
   const admin = { authorization: `Bearer ${await idp.tokenFor('gateway-admin')}`, 'content-type': 'application/json' }
   const participant = (i: number) => ({
-    id: 'be-hotline', name: `Example Hotline Belgium ${i}`, kind: 'hotline', countries: ['BE'],
-    delivery: { mode: 'push', endpoint: 'https://hotline-be.example.org/gateway/inbox' }, formats: ['canonical_v1'], clients: ['be-hotline'],
+    id: 'be-hotline',
+    name: `Example Hotline Belgium ${i}`,
+    kind: 'hotline',
+    countries: ['BE'],
+    delivery: { mode: 'push', endpoint: 'https://hotline-be.example.org/gateway/inbox' },
+    formats: ['canonical_v1'],
+    clients: ['be-hotline'],
   })
   // Directory edits through both processes' HTTP APIs, while bulk entries land in the same table.
   const edits = Array.from({ length: 40 }, (_, i) => i)
@@ -85,14 +101,22 @@ t.test('two gateway processes on one database, appending concurrently, build one
       const statuses: number[] = []
       for (const i of edits.filter((e) => e % 4 === lane)) {
         const g = i % 2 === 0 ? a : b
-        const res = await fetch(`${g.url}/v1/directory/participants/be-hotline`, { method: 'PUT', headers: admin, body: JSON.stringify(participant(i)) })
+        const res = await fetch(`${g.url}/v1/directory/participants/be-hotline`, {
+          method: 'PUT',
+          headers: admin,
+          body: JSON.stringify(participant(i)),
+        })
         statuses.push(res.status)
       }
       return statuses
     }),
     appendEntries(pool, 30, 200).then(() => []),
   ])
-  t.same(results.flat().filter((s) => s !== 200), [], 'every edit was published')
+  t.same(
+    results.flat().filter((s) => s !== 200),
+    [],
+    'every edit was published',
+  )
   const size = await waitForSequenced(pool, undefined, { timeoutMs: 60_000 })
   // the example directory, one key publication, 40 edits, 6000 bulk entries
   t.equal(size, 1 + 1 + 40 + 6000)
@@ -105,14 +129,18 @@ t.test('two gateway processes on one database, appending concurrently, build one
 t.test('SIGKILL while sequencing loses nothing and leaves no gap', async (t) => {
   const { pool, gateway, verifyFull } = await setup(t)
   const first = await gateway()
-  const { rows: [{ tree_size: before }] } = await pool.query('SELECT tree_size FROM audit_log_state')
+  const {
+    rows: [{ tree_size: before }],
+  } = await pool.query('SELECT tree_size FROM audit_log_state')
   const total = before + 20_000
   await appendEntries(pool, 4, 5000)
   let size = before
   while (size === before) size = (await pool.query('SELECT tree_size FROM audit_log_state')).rows[0].tree_size
   const killed = await first.stop('SIGKILL')
   t.equal(killed.signal, 'SIGKILL')
-  const { rows: [mid] } = await pool.query('SELECT tree_size FROM audit_log_state')
+  const {
+    rows: [mid],
+  } = await pool.query('SELECT tree_size FROM audit_log_state')
   t.ok(mid.tree_size > before && mid.tree_size < total, `killed mid-way: ${mid.tree_size} of ${total} sequenced`)
 
   const second = await gateway()

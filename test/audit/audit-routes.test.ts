@@ -41,14 +41,19 @@ t.test('the checkpoint is a C2SP signed note, verifiable with the published key,
   t.match(res.headers['content-type'], /^text\/plain; charset=utf-8/)
   t.equal(res.headers['cache-control'], 'no-store')
   t.equal(checkpoint.size, 7)
-  const { rows: [instance] } = await ctx.database.pool.query('SELECT instance_id FROM gateway_instance')
+  const {
+    rows: [instance],
+  } = await ctx.database.pool.query('SELECT instance_id FROM gateway_instance')
   t.equal(checkpoint.origin, `hotline-gateway/${instance.instance_id}`, 'default origin derives from the instance id')
   t.equal(note.sigs[0]!.name, checkpoint.origin, 'the key is named after the origin')
   t.ok(checkpoint.hash.equals(rootOf(await allLeaves(ctx, 7), 7)), 'the root is the RFC 6962 root of the served entries')
 
   const keys = await ctx.app.inject({ method: 'GET', url: '/v1/audit/key' })
   t.equal(keys.statusCode, 200, 'the key is public')
-  t.match(keys.json(), { origin: checkpoint.origin, keys: [{ active: true, kid: String, verifier_key: new RegExp(`^${checkpoint.origin.replace('.', '\\.')}\\+[0-9a-f]{8}\\+`) }] })
+  t.match(keys.json(), {
+    origin: checkpoint.origin,
+    keys: [{ active: true, kid: String, verifier_key: new RegExp(`^${checkpoint.origin.replace('.', '\\.')}\\+[0-9a-f]{8}\\+`) }],
+  })
 })
 
 t.test('entries come in index order with their exact bytes and decoded JSON; pages are bounded', async (t) => {
@@ -59,12 +64,21 @@ t.test('entries come in index order with their exact bytes and decoded JSON; pag
   t.equal(res.statusCode, 200)
   const { entries } = res.json()
   t.equal(entries.length, 1000, 'at most 1000 per page')
-  t.same(entries.map((e: { index: number }) => e.index), Array.from({ length: 1000 }, (_, i) => i))
-  const mismatched = entries.filter((e: { leaf: string; entry: unknown }) => JSON.stringify(JSON.parse(b64(e.leaf).toString('utf8'))) !== JSON.stringify(e.entry))
+  t.same(
+    entries.map((e: { index: number }) => e.index),
+    Array.from({ length: 1000 }, (_, i) => i),
+  )
+  const mismatched = entries.filter(
+    (e: { leaf: string; entry: unknown }) => JSON.stringify(JSON.parse(b64(e.leaf).toString('utf8'))) !== JSON.stringify(e.entry),
+  )
   t.same(mismatched, [], 'each decoded entry is its leaf bytes, parsed')
   t.match(entries[2].entry, { type: 'test.event', tag: 'test', n: 0 })
   const tail = await ctx.get(`/v1/audit/entries?start=1190&end=5000`)
-  t.same(tail.json().entries.map((e: { index: number }) => e.index), Array.from({ length: size - 1190 }, (_, i) => 1190 + i), 'clamped to the tree')
+  t.same(
+    tail.json().entries.map((e: { index: number }) => e.index),
+    Array.from({ length: size - 1190 }, (_, i) => 1190 + i),
+    'clamped to the tree',
+  )
 })
 
 t.test('every inclusion and consistency proof served verifies against the checkpoint and prefix roots', async (t) => {
@@ -125,15 +139,17 @@ t.test('tiles: C2SP paths, authenticated client-side against the checkpoint, imm
   const fetched: string[] = []
   const reader = tileHashReader(size, checkpoint.hash, {
     async readTiles(tiles: Tile[]) {
-      return Promise.all(tiles.map(async (tile) => {
-        const path = tilePath(tile)
-        fetched.push(path)
-        const res = await ctx.get(`/v1/audit/${path}`)
-        t.equal(res.statusCode, 200, path)
-        t.equal(res.headers['content-type'], 'application/octet-stream')
-        t.equal(res.headers['cache-control'], tile.width === 256 ? 'public, max-age=31536000, immutable' : 'public, max-age=60')
-        return res.rawPayload
-      }))
+      return Promise.all(
+        tiles.map(async (tile) => {
+          const path = tilePath(tile)
+          fetched.push(path)
+          const res = await ctx.get(`/v1/audit/${path}`)
+          t.equal(res.statusCode, 200, path)
+          t.equal(res.headers['content-type'], 'application/octet-stream')
+          t.equal(res.headers['cache-control'], tile.width === 256 ? 'public, max-age=31536000, immutable' : 'public, max-age=60')
+          return res.rawPayload
+        }),
+      )
     },
   })
   const leaves = await allLeaves(ctx, size)
@@ -166,9 +182,16 @@ t.test('an evidence bundle verifies offline; a tampered one does not', async (t)
   const res = await ctx.get('/v1/audit/evidence?index=3,0,17,3')
   t.equal(res.statusCode, 200)
   const bundle = res.json()
-  t.same(bundle.entries.map((e: { index: number }) => e.index), [0, 3, 17], 'sorted, once each')
+  t.same(
+    bundle.entries.map((e: { index: number }) => e.index),
+    [0, 3, 17],
+    'sorted, once each',
+  )
   const policy = { log: newNoteVerifier(await ctx.verifierKey()), witnesses: [], quorum: 0 }
-  t.same(verifyEvidence(bundle, policy).entries.map((e) => e.index), [0, 3, 17])
+  t.same(
+    verifyEvidence(bundle, policy).entries.map((e) => e.index),
+    [0, 3, 17],
+  )
 
   const forged = structuredClone(bundle)
   forged.entries[1].entry.tag = 'forged'

@@ -9,15 +9,26 @@ t.test('AUDIT_LOG_ORIGIN names a log that has no checkpoint yet; afterwards it c
   const ctx = await auditTestApp(t, { sequencer: { origin: 'gateway.example.org/audit-log' } })
   await ctx.append(3)
   await ctx.settle()
-  const { rows: [{ note }] } = await ctx.database.pool.query('SELECT note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1')
+  const {
+    rows: [{ note }],
+  } = await ctx.database.pool.query('SELECT note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1')
   t.equal(parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)).origin, 'gateway.example.org/audit-log')
   t.match(note, /\n— gateway\.example\.org\/audit-log /, 'signed under the origin as key name')
 
   const other = { pool: ctx.database.pool, sealer: ctx.sealer, logger: ctx.app.log as never, origin: 'gateway.example.net/other' }
-  await t.rejects(startSequencer(other), { code: 'AUDIT_ORIGIN_MISMATCH', message: /AUDIT_LOG_ORIGIN is gateway\.example\.net\/other, but the audit log already signed checkpoints as gateway\.example\.org\/audit-log/ })
+  await t.rejects(startSequencer(other), {
+    code: 'AUDIT_ORIGIN_MISMATCH',
+    message: /AUDIT_LOG_ORIGIN is gateway\.example\.net\/other, but the audit log already signed checkpoints as gateway\.example\.org\/audit-log/,
+  })
 
   // and `serve` refuses to start on it, saying why
-  const serve = await runCli(['serve'], { DATABASE_URL: ctx.databaseUrl, ENCRYPTION_KEY: ctx.config.encryptionKey, OIDC_ISSUER: ctx.idp.issuer, AUDIT_LOG_ORIGIN: 'gateway.example.net/other', PORT: '0' })
+  const serve = await runCli(['serve'], {
+    DATABASE_URL: ctx.databaseUrl,
+    ENCRYPTION_KEY: ctx.config.encryptionKey,
+    OIDC_ISSUER: ctx.idp.issuer,
+    AUDIT_LOG_ORIGIN: 'gateway.example.net/other',
+    PORT: '0',
+  })
   t.equal(serve.code, 1)
   t.match(serve.stderr, /hotline-gateway serve: AUDIT_LOG_ORIGIN is gateway\.example\.net\/other, but the audit log already signed/)
 })
@@ -35,7 +46,9 @@ t.test('two sequencers on one database: the lock lets one work per batch, the tr
   await holder.query('COMMIT')
   holder.release()
   for (let round = 0; round < 10; round++) await Promise.all([a.runBatch(), b.runBatch()])
-  const { rows: [stats] } = await ctx.database.pool.query(
+  const {
+    rows: [stats],
+  } = await ctx.database.pool.query(
     'SELECT count(*)::int AS n, count(DISTINCT log_index)::int AS d, max(log_index) AS max, (SELECT tree_size FROM audit_log_state) AS size FROM audit_entries',
   )
   t.same(stats, { n: 402, d: 402, max: 401, size: 402 }, 'every entry once, no gap')
@@ -46,10 +59,16 @@ t.test('a damaged hash store stops the batch before anything is written', async 
   const sequencer = createSequencer({ pool: ctx.database.pool, sealer: ctx.sealer, logger: ctx.app.log as never })
   await ctx.append(40)
   t.match(await sequencer.runBatch(), { kind: 'sequenced', treeSize: 42 })
-  await ctx.database.pool.query('UPDATE audit_log_hashes SET hashes = substring(hashes FROM 1 FOR 32) WHERE strip = (SELECT max(strip) FROM audit_log_hashes)')
+  await ctx.database.pool.query(
+    'UPDATE audit_log_hashes SET hashes = substring(hashes FROM 1 FOR 32) WHERE strip = (SELECT max(strip) FROM audit_log_hashes)',
+  )
   await ctx.append(5)
   await t.rejects(sequencer.runBatch(), { code: 'AUDIT_HASH_MISSING' })
-  const { rows: [state] } = await ctx.database.pool.query('SELECT tree_size, (SELECT count(*)::int FROM audit_entries WHERE log_index IS NULL) AS pending FROM audit_log_state')
+  const {
+    rows: [state],
+  } = await ctx.database.pool.query(
+    'SELECT tree_size, (SELECT count(*)::int FROM audit_entries WHERE log_index IS NULL) AS pending FROM audit_log_state',
+  )
   t.same(state, { tree_size: 42, pending: 5 }, 'the batch rolled back whole')
 })
 

@@ -18,7 +18,7 @@ async function token(gatewayStderr: string, client: string): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token
 }
 
-t.test('the receiver kit witness: keygen, serve, cosign the gateway\'s checkpoints, and auditors check the quorum', async (t) => {
+t.test("the receiver kit witness: keygen, serve, cosign the gateway's checkpoints, and auditors check the quorum", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hg-witness-'))
   const keyFile = join(dir, 'witness.key')
   const keygen = await runCli(['witness', 'keygen', '--name', 'witness.example.net', '--out', keyFile])
@@ -37,7 +37,9 @@ t.test('the receiver kit witness: keygen, serve, cosign the gateway\'s checkpoin
   await first.stop()
 
   const stateFile = join(dir, 'witness-state.json')
-  const witness = spawn(process.execPath, [BIN, 'witness', 'serve', '--key-file', keyFile, '--log', logKey, '--state', stateFile], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const witness = spawn(process.execPath, [BIN, 'witness', 'serve', '--key-file', keyFile, '--log', logKey, '--state', stateFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   t.teardown(() => witness.kill())
   const line = await new Promise<string>((resolve) => createInterface({ input: witness.stdout! }).once('line', resolve))
   const witnessUrl = /listening at (\S+)/.exec(line)![1]!
@@ -58,9 +60,13 @@ t.test('the receiver kit witness: keygen, serve, cosign the gateway\'s checkpoin
   t.match(JSON.parse(await readFile(stateFile, 'utf8'))[origin], { size: Number, root: String })
   t.ok(JSON.parse(await readFile(stateFile, 'utf8'))[origin].size >= size, 'the witness remembered the size it cosigned')
 
-  const verify = await runCli(['audit', 'verify', '--url', gateway.url, '--key', logKey, '--witness', witnessKey, '--quorum', '1'], { HOTLINE_GATEWAY_TOKEN: auditor })
+  const verify = await runCli(['audit', 'verify', '--url', gateway.url, '--key', logKey, '--witness', witnessKey, '--quorum', '1'], {
+    HOTLINE_GATEWAY_TOKEN: auditor,
+  })
   t.equal(verify.code, 0, verify.stdout + verify.stderr)
   const other = (await runCli(['witness', 'keygen', '--name', 'other.example.org', '--out', join(dir, 'other.key')])).stdout.trim()
-  const unknownWitness = await runCli(['audit', 'verify', '--url', gateway.url, '--key', logKey, '--witness', other, '--quorum', '1'], { HOTLINE_GATEWAY_TOKEN: auditor })
+  const unknownWitness = await runCli(['audit', 'verify', '--url', gateway.url, '--key', logKey, '--witness', other, '--quorum', '1'], {
+    HOTLINE_GATEWAY_TOKEN: auditor,
+  })
   t.not(unknownWitness.code, 0, 'a witness that never cosigned does not make the quorum')
 })

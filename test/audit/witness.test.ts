@@ -92,7 +92,11 @@ t.test('the gateway collects cosignatures from its witnesses and serves them on 
   const witnessKey = generateCosignerKey('witness.example.net/gw')
   const served = await serveWitness(createWitness({ signerKey: witnessKey.signerKey, logs: [{ origin, verifierKey: key }] }))
   t.teardown(() => served.close())
-  const publisher = createWitnessPublisher({ pool: ctx.database.pool, witnesses: parseWitnesses(`${witnessKey.verifierKey} ${served.url}/`), logger: ctx.app.log as never })
+  const publisher = createWitnessPublisher({
+    pool: ctx.database.pool,
+    witnesses: parseWitnesses(`${witnessKey.verifierKey} ${served.url}/`),
+    logger: ctx.app.log as never,
+  })
   t.teardown(() => publisher.stop())
 
   await ctx.append(10)
@@ -120,7 +124,9 @@ t.test('the gateway collects cosignatures from its witnesses and serves them on 
 
   const url = await ctx.listen()
   const token = (await ctx.auth('example-auditor')).authorization.slice(7)
-  const cli = await runCli(['audit', 'verify', '--url', url, '--key', key, '--witness', witnessKey.verifierKey, '--quorum', '1'], { HOTLINE_GATEWAY_TOKEN: token })
+  const cli = await runCli(['audit', 'verify', '--url', url, '--key', key, '--witness', witnessKey.verifierKey, '--quorum', '1'], {
+    HOTLINE_GATEWAY_TOKEN: token,
+  })
   t.equal(cli.code, 0, cli.stderr)
   t.match(cli.stdout, /cosigned by witness\.example\.net\/gw/)
   const stranger = generateCosignerKey('witness.example.org/stranger').verifierKey
@@ -137,5 +143,7 @@ t.test('AUDIT_WITNESSES is parsed strictly, naming the variable', async (t) => {
     { verifierKey, url: 'http://127.0.0.1:9' },
   ])
   t.throws(() => parseWitnesses(verifierKey), { message: /AUDIT_WITNESSES: each witness is "<verifier key> <http\(s\) URL>"/ })
-  t.throws(() => parseWitnesses(`${generateNoteKey('log.example.org').verifierKey} https://witness.example.net`), { message: /AUDIT_WITNESSES: .* is not a cosignature\/v1 verifier key/ })
+  t.throws(() => parseWitnesses(`${generateNoteKey('log.example.org').verifierKey} https://witness.example.net`), {
+    message: /AUDIT_WITNESSES: .* is not a cosignature\/v1 verifier key/,
+  })
 })

@@ -22,7 +22,10 @@ function urlFor(op: Operation): string {
 }
 
 t.test('every operation declares its security; the public ones are exactly the known list', async (t) => {
-  const open = contract.operations.filter((op) => op.security?.length === 0).map((op) => op.operationId).sort()
+  const open = contract.operations
+    .filter((op) => op.security?.length === 0)
+    .map((op) => op.operationId)
+    .sort()
   t.same(open, [...PUBLIC].sort())
   for (const op of contract.operations) t.ok(Array.isArray(op.security), `${op.operationId} declares security`)
 })
@@ -58,7 +61,12 @@ t.test('a valid token for a client that acts for no participant is a 403', async
 t.test("a participant kind's ceiling holds whatever scopes the IdP grants", async (t) => {
   const { app, auth } = await buildTestApp(t)
   // the test IdP grants every client every scope; an auditor still cannot administer the directory
-  const res = await app.inject({ method: 'POST', url: '/v1/directory/plan', headers: await auth('example-auditor'), payload: { schema_version: '1', participants: [] } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/directory/plan',
+    headers: await auth('example-auditor'),
+    payload: { schema_version: '1', participants: [] },
+  })
   t.equal(res.statusCode, 403)
   const platform = await app.inject({ method: 'DELETE', url: '/v1/directory/participants/be-hotline', headers: await auth('exampletube') })
   t.equal(platform.statusCode, 403)
@@ -69,14 +77,22 @@ t.test('tokens that are not the real thing are refused with 401 and an invalid_t
   const now = Math.floor(Date.now() / 1000)
   const claims = { client_id: 'gateway-admin', sub: 'gateway-admin', scope: 'directory:admin', iat: now, exp: now + 300 }
   const stranger = await generateKeyPair('ES256')
-  const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: idp.issuerKid }).setIssuer(idp.issuer).setAudience(AUDIENCE).sign(stranger.privateKey)
+  const forged = await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: idp.issuerKid })
+    .setIssuer(idp.issuer)
+    .setAudience(AUDIENCE)
+    .sign(stranger.privateKey)
   const expired = await idp.signAsIssuer({ ...claims, iss: idp.issuer, aud: AUDIENCE, iat: now - 7200, exp: now - 3600 })
   const wrongAudience = await idp.signAsIssuer({ ...claims, iss: idp.issuer, aud: 'https://other.example.org' })
   const wrongIssuer = await idp.signAsIssuer({ ...claims, iss: 'https://idp.example.net', aud: AUDIENCE })
   const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
   const none = `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ ...claims, iss: idp.issuer, aud: AUDIENCE })}.`
   const publicBytes = idp.issuerPublicKey.export({ format: 'der', type: 'spki' })
-  const hs256 = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuer(idp.issuer).setAudience(AUDIENCE).sign(new Uint8Array(publicBytes))
+  const hs256 = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setIssuer(idp.issuer)
+    .setAudience(AUDIENCE)
+    .sign(new Uint8Array(publicBytes))
   for (const [name, token] of Object.entries({ forged, expired, wrongAudience, wrongIssuer, none, hs256, garbage: 'not.a.jwt' })) {
     const res = await app.inject({ method: 'GET', url: '/v1/directory', headers: { authorization: `Bearer ${token}` } })
     t.equal(res.statusCode, 401, `${name} token is refused`)

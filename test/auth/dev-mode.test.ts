@@ -16,7 +16,7 @@ t.test('development mode: an embedded issuer, the example directory, and a print
     headers: { authorization: `Basic ${Buffer.from(credentials!).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', resource: resource! }),
   })
-  t.equal(tokenResponse.status, 200, tokenResponse.status === 200 ? "" : await tokenResponse.clone().text())
+  t.equal(tokenResponse.status, 200, tokenResponse.status === 200 ? '' : await tokenResponse.clone().text())
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string }
   const directory = await fetch(`${gateway.url}/v1/directory`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(directory.status, 200)

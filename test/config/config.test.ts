@@ -8,7 +8,13 @@ t.test('defaults make a runnable development configuration', async (t) => {
 })
 
 t.test('values are read and coerced', async (t) => {
-  const config = loadConfig({ PORT: '8080', LOG_LEVEL: 'debug', NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', PUBLIC_URL: 'https://gw.example.org/' })
+  const config = loadConfig({
+    PORT: '8080',
+    LOG_LEVEL: 'debug',
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://u@h/db',
+    PUBLIC_URL: 'https://gw.example.org/',
+  })
   t.match(config, { port: 8080, logLevel: 'debug', nodeEnv: 'production', databaseUrl: 'postgres://u@h/db', publicUrl: 'https://gw.example.org' })
 })
 

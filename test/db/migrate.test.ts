@@ -25,10 +25,16 @@ t.test("the project's migrations apply to an empty database, and a second run ap
   const p = await pool(t)
   const all = await readMigrations()
   t.ok(all.length >= 1)
-  t.same((await migrate(p, all)).map((m) => m.version), all.map((m) => m.version))
+  t.same(
+    (await migrate(p, all)).map((m) => m.version),
+    all.map((m) => m.version),
+  )
   t.same(await migrate(p, all), [])
   const ledger = await p.query('SELECT version, checksum FROM schema_migrations ORDER BY version')
-  t.same(ledger.rows, all.map((m) => ({ version: m.version, checksum: m.checksum })))
+  t.same(
+    ledger.rows,
+    all.map((m) => ({ version: m.version, checksum: m.checksum })),
+  )
 })
 
 t.test('processes migrating at once apply each migration exactly once', async (t) => {
@@ -51,7 +57,10 @@ t.test('a failing migration is rolled back and stops with its file name; earlier
     '0001_ok.sql': 'CREATE TABLE ok (id int);',
     '0002_bad.sql': 'CREATE TABLE half (id int); SELECT no_such_function();',
   })
-  await t.rejects(migrate(p, await readMigrations(dir)), { code: 'MIGRATION_FAILED', message: /0002_bad\.sql failed and was rolled back: .*no_such_function/ })
+  await t.rejects(migrate(p, await readMigrations(dir)), {
+    code: 'MIGRATION_FAILED',
+    message: /0002_bad\.sql failed and was rolled back: .*no_such_function/,
+  })
   t.same(await tables(p), ['ok', 'schema_migrations'], 'the half-applied table is gone')
   t.same((await p.query('SELECT version FROM schema_migrations')).rows, [{ version: 1 }])
 })
@@ -68,10 +77,16 @@ t.test('an applied migration that was edited stops everything before anything ru
 t.test('a database newer than the code is refused', async (t) => {
   const p = await pool(t)
   await migrate(p, await readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1;', '0002_b.sql': 'SELECT 1;' })))
-  await t.rejects(migrate(p, await readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1;' }))), /migration 2 \(b\) that this code does not know/)
+  await t.rejects(
+    migrate(p, await readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1;' }))),
+    /migration 2 \(b\) that this code does not know/,
+  )
 })
 
 t.test('badly named migration files are refused', async (t) => {
-  await t.rejects(readMigrations(await migrationsDir({ '1_a.sql': 'SELECT 1;' })), { code: 'MIGRATION_FAILED', message: /1_a.sql must be named NNNN_lower_snake_name.sql/ })
+  await t.rejects(readMigrations(await migrationsDir({ '1_a.sql': 'SELECT 1;' })), {
+    code: 'MIGRATION_FAILED',
+    message: /1_a.sql must be named NNNN_lower_snake_name.sql/,
+  })
   await t.rejects(readMigrations(await migrationsDir({ '0001_a.sql': '', '0001_b.sql': '' })), /share version 0001/)
 })

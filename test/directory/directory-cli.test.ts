@@ -56,7 +56,10 @@ t.test('an invalid file is refused with the path of the bad field, and nothing c
   const url = await createTestDatabase(t)
   const dir = await mkdtemp(join(tmpdir(), 'hg-dir-'))
   const cases: Record<string, [string, RegExp]> = {
-    'bad-country.yaml': ["schema_version: '1'\nparticipants:\n  - { id: xx-police, name: X, kind: law_enforcement, countries: [UK], delivery: { mode: pull }, formats: [canonical_v1], clients: [x] }\n", /\/participants\/0\/countries\/0: must be equal to one of the allowed values|\/participants\/0\/countries\/0: must be one of/],
+    'bad-country.yaml': [
+      "schema_version: '1'\nparticipants:\n  - { id: xx-police, name: X, kind: law_enforcement, countries: [UK], delivery: { mode: pull }, formats: [canonical_v1], clients: [x] }\n",
+      /\/participants\/0\/countries\/0: must be equal to one of the allowed values|\/participants\/0\/countries\/0: must be one of/,
+    ],
     'duplicate-key.yaml': ["schema_version: '1'\nschema_version: '1'\nparticipants: []\n", /cannot be read or parsed/],
     'missing.yaml': ["schema_version: '1'\n", /\/participants: is required/],
   }

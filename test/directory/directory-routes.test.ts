@@ -47,9 +47,14 @@ t.test('replacing the directory makes a new version; the old one stays readable;
   const old = await ctx.app.inject({ method: 'GET', url: '/v1/directory/versions/1', headers: admin })
   t.same(old.json().directory, example, 'version 1 is unchanged')
   const list = await ctx.app.inject({ method: 'GET', url: '/v1/directory/versions', headers: admin })
-  t.same(list.json().versions.map((v: { version: number }) => v.version), [2, 1])
+  t.same(
+    list.json().versions.map((v: { version: number }) => v.version),
+    [2, 1],
+  )
   t.same(await counts(ctx), { versions: 2, audit: 2 })
-  const { rows } = await ctx.database.pool.query(`SELECT entry FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'directory.version_published' ORDER BY id DESC LIMIT 1`)
+  const { rows } = await ctx.database.pool.query(
+    `SELECT entry FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'directory.version_published' ORDER BY id DESC LIMIT 1`,
+  )
   t.match(JSON.parse(rows[0].entry.toString()), { type: 'directory.version_published', version: 2, actor: 'gateway-operators', digest: /^sha256:/ })
 })
 
@@ -65,7 +70,12 @@ t.test('a stale If-Match is a 409 and changes nothing', async (t) => {
   const ctx = await buildTestApp(t)
   const next = clone()
   next.participants.push(newHotline)
-  const res = await ctx.app.inject({ method: 'PUT', url: '/v1/directory', headers: { ...(await ctx.auth('gateway-admin')), 'if-match': '"v7"' }, payload: next })
+  const res = await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/directory',
+    headers: { ...(await ctx.auth('gateway-admin')), 'if-match': '"v7"' },
+    payload: next,
+  })
   t.equal(res.statusCode, 409)
   t.match(res.json(), { code: 'HG_CONFLICT', detail: /version in force is 1, not 7/ })
   t.same(await counts(ctx), { versions: 1, audit: 1 })
@@ -75,10 +85,22 @@ const invalid: Array<[string, (d: DirectoryDocument) => void, string]> = [
   ['duplicate participant id', (d) => d.participants.push({ ...newHotline, id: 'be-hotline' }), '/participants/12/id'],
   ['client id acting for two participants', (d) => d.participants.push({ ...newHotline, clients: ['be-police'] }), '/participants/12/clients/0'],
   ['a country code that is not ISO 3166-1 ("UK")', (d) => d.participants.push({ ...newHotline, countries: ['UK'] }), '/participants/12/countries/0'],
-  ['push delivery without an endpoint', (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push' } as never }), '/participants/12/delivery'],
-  ['a plain-http endpoint', (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push', endpoint: 'http://hotline-fr.example.org/' } }), '/participants/12/delivery'],
+  [
+    'push delivery without an endpoint',
+    (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push' } as never }),
+    '/participants/12/delivery',
+  ],
+  [
+    'a plain-http endpoint',
+    (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push', endpoint: 'http://hotline-fr.example.org/' } }),
+    '/participants/12/delivery',
+  ],
   ['an unknown property', (d) => d.participants.push({ ...newHotline, favourite_colour: 'blue' } as never), '/participants/12/favourite_colour'],
-  ['a private key in the JWKS', (d) => d.participants.push({ ...newHotline, keys: { jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA', d: 'secret' }] } } }), '/participants/12/keys'],
+  [
+    'a private key in the JWKS',
+    (d) => d.participants.push({ ...newHotline, keys: { jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA', d: 'secret' }] } } }),
+    '/participants/12/keys',
+  ],
   ['services on a hotline', (d) => d.participants.push({ ...newHotline, services: ['ExampleTube'] }), '/participants/12/services'],
   ['an unknown kind', (d) => d.participants.push({ ...newHotline, kind: 'ngo' as never }), '/participants/12/kind'],
 ]
@@ -92,7 +114,10 @@ t.test('each invalid directory is refused with the path of the bad field, and no
     const res = await ctx.app.inject({ method: 'PUT', url: '/v1/directory', headers: admin, payload: document })
     t.equal(res.statusCode, 400, name)
     t.equal(res.json().code, 'HG_VALIDATION', name)
-    t.ok(res.json().errors.some((e: { pointer: string }) => e.pointer.startsWith(pointer)), `${name}: names ${pointer} (got ${JSON.stringify(res.json().errors.map((e: { pointer: string }) => e.pointer))})`)
+    t.ok(
+      res.json().errors.some((e: { pointer: string }) => e.pointer.startsWith(pointer)),
+      `${name}: names ${pointer} (got ${JSON.stringify(res.json().errors.map((e: { pointer: string }) => e.pointer))})`,
+    )
   }
   t.same(await counts(ctx), { versions: 1, audit: 1 })
 })
@@ -126,11 +151,22 @@ t.test('concurrent single-participant edits never lose each other', async (t) =>
   const ctx = await buildTestApp(t)
   const admin = await ctx.auth('gateway-admin')
   const ids = ['aa-hotline', 'ab-hotline', 'ac-hotline', 'ad-hotline', 'ae-hotline', 'af-hotline']
-  const results = await Promise.all(ids.map((id) => ctx.app.inject({ method: 'PUT', url: `/v1/directory/participants/${id}`, headers: admin, payload: { ...newHotline, id, clients: [id] } })))
-  t.same(results.map((r) => r.statusCode), ids.map(() => 200))
+  const results = await Promise.all(
+    ids.map((id) =>
+      ctx.app.inject({ method: 'PUT', url: `/v1/directory/participants/${id}`, headers: admin, payload: { ...newHotline, id, clients: [id] } }),
+    ),
+  )
+  t.same(
+    results.map((r) => r.statusCode),
+    ids.map(() => 200),
+  )
   const current = await ctx.app.inject({ method: 'GET', url: '/v1/directory', headers: admin })
   t.equal(current.json().version, 1 + ids.length)
-  for (const id of ids) t.ok(current.json().directory.participants.some((p: Participant) => p.id === id), `${id} is there`)
+  for (const id of ids)
+    t.ok(
+      current.json().directory.participants.some((p: Participant) => p.id === id),
+      `${id} is there`,
+    )
 })
 
 t.test('a newly added client can act at once; a removed one cannot', async (t) => {

@@ -50,7 +50,10 @@ t.test('types are not coerced in bodies: "1" is not an integer', async (t) => {
   const { app } = await server()
   const res = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'a', count: '1' } })
   const body = assertProblem(t, res, 400, 'HG_VALIDATION')
-  t.same(body.errors.map((e: { pointer: string }) => e.pointer), ['/count'])
+  t.same(
+    body.errors.map((e: { pointer: string }) => e.pointer),
+    ['/count'],
+  )
 })
 
 t.test('malformed JSON is a 400 problem', async (t) => {
@@ -67,7 +70,12 @@ t.test('an empty JSON body is a 400 problem', async (t) => {
 
 t.test('prototype poisoning is refused', async (t) => {
   const { app } = await server()
-  const res = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":"a","count":1,"__proto__":{"x":1}}' })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/echo',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name":"a","count":1,"__proto__":{"x":1}}',
+  })
   t.equal(res.statusCode, 400)
   t.match(res.headers['content-type'], /problem\+json/)
 })
@@ -95,7 +103,11 @@ t.test('unknown path is 404, known path with another method is 405 with Allow', 
 t.test('an Accept the operation cannot satisfy is a 406 problem', async (t) => {
   const { app } = await server()
   assertProblem(t, await app.inject({ method: 'GET', url: '/broken', headers: { accept: 'text/html' } }), 406, 'HG_NOT_ACCEPTABLE')
-  const ok = await app.inject({ method: 'GET', url: '/items/4b0e3f7c-3c2a-4a3e-9b8e-2f1d2c3b4a5f', headers: { accept: 'text/html;q=0.9, application/*;q=0.5' } })
+  const ok = await app.inject({
+    method: 'GET',
+    url: '/items/4b0e3f7c-3c2a-4a3e-9b8e-2f1d2c3b4a5f',
+    headers: { accept: 'text/html;q=0.9, application/*;q=0.5' },
+  })
   t.equal(ok.statusCode, 200)
 })
 
@@ -103,7 +115,12 @@ t.test('path and query parameters are validated and coerced', async (t) => {
   const { app } = await server()
   const bad = assertProblem(t, await app.inject({ method: 'GET', url: '/items/not-a-uuid?limit=99' }), 400, 'HG_VALIDATION')
   t.ok(bad.errors.some((e: { in: string; pointer: string }) => e.in === 'path' || e.in === 'query'))
-  const unknown = assertProblem(t, await app.inject({ method: 'GET', url: '/items/4b0e3f7c-3c2a-4a3e-9b8e-2f1d2c3b4a5f?limt=2' }), 400, 'HG_VALIDATION')
+  const unknown = assertProblem(
+    t,
+    await app.inject({ method: 'GET', url: '/items/4b0e3f7c-3c2a-4a3e-9b8e-2f1d2c3b4a5f?limt=2' }),
+    400,
+    'HG_VALIDATION',
+  )
   t.same(unknown.errors, [{ in: 'query', pointer: '/limt', message: 'is not allowed here (unknown property)' }])
   const coerced = await app.inject({ method: 'GET', url: '/items/4b0e3f7c-3c2a-4a3e-9b8e-2f1d2c3b4a5f?limit=5' })
   t.same(coerced.json(), { status: 'ok', limit: 5 }, 'query integers arrive as numbers')
@@ -115,7 +132,10 @@ t.test('a response that breaks the contract is a 500 that leaks nothing', async 
   const body = assertProblem(t, res, 500, 'HG_INTERNAL')
   t.notMatch(res.body, /hunter2|secret_internal|stack/)
   t.match(body.detail, /request_id/)
-  t.ok(logs.some((line) => line.level === 50 && line.request_id === body.request_id), 'the failure is logged with the request id')
+  t.ok(
+    logs.some((line) => line.level === 50 && line.request_id === body.request_id),
+    'the failure is logged with the request id',
+  )
 })
 
 t.test('a sane X-Request-Id is echoed; an unsafe one is replaced', async (t) => {

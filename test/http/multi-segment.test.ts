@@ -90,5 +90,8 @@ t.test('another method on a multi-segment path is a 405 with Allow', async (t) =
 
 t.test('a multi-segment parameter anywhere but last stops start-up', async (t) => {
   const spec = SPEC.replace('/files/{kind}/{rest}:', '/files/{rest}/{kind}:')
-  await t.rejects(server(spec), { code: 'OPENAPI_CONTRACT_INVALID', message: /getFile: only one x-multi-segment path parameter, as the last segment/ })
+  await t.rejects(server(spec), {
+    code: 'OPENAPI_CONTRACT_INVALID',
+    message: /getFile: only one x-multi-segment path parameter, as the last segment/,
+  })
 })

@@ -16,12 +16,7 @@ export function fixtureJson<T = CanonicalReport>(name: string): T {
   return JSON.parse(fixtureText(name)) as T
 }
 
-export const REPORT_FIXTURES = [
-  'report-web-form.json',
-  'report-imminent-danger.json',
-  'report-anonymous.json',
-  'report-phone-operator.json',
-] as const
+export const REPORT_FIXTURES = ['report-web-form.json', 'report-imminent-danger.json', 'report-anonymous.json', 'report-phone-operator.json'] as const
 
 /** The server's body validator configuration, as the contract describes it. */
 export function serverLikeAjv(): Ajv2020 {

@@ -48,7 +48,11 @@ t.test('an accepted report gets a 202 and a receipt that verifies against the pu
   const { payload, protectedHeader } = await compactVerify(body.receipt, createLocalJWKSet(jwks))
   t.match(protectedHeader, { alg: 'EdDSA', kid: jwks.keys[0].kid, typ: 'hotline-gateway-receipt+jws' })
   t.same(JSON.parse(Buffer.from(payload).toString()), {
-    report_id: body.id, sender: 'be-hotline', received_at: body.received_at, report_sha256: body.report_sha256, status_url: body.status_url,
+    report_id: body.id,
+    sender: 'be-hotline',
+    received_at: body.received_at,
+    report_sha256: body.report_sha256,
+    status_url: body.status_url,
   })
   const tampered = body.receipt.replace(/\.([A-Za-z0-9_-])/, (_: string, c: string) => `.${c === 'A' ? 'B' : 'A'}`)
   await t.rejects(compactVerify(tampered, createLocalJWKSet(jwks)), 'a tampered receipt does not verify')
@@ -65,7 +69,12 @@ t.test('the sender reads its report; another participant, even of the same kind,
   t.equal(theirs.statusCode, 404, 'absence is not leaked')
   const auditor = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${id}`, headers: await ctx.auth('example-auditor') })
   t.equal(auditor.statusCode, 403, 'an auditor never reads report contents')
-  const retractByOther = await ctx.app.inject({ method: 'POST', url: `/v1/reports/${id}/retract`, headers: await ctx.auth('nl-hotline'), payload: { reason: 'not mine' } })
+  const retractByOther = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/reports/${id}/retract`,
+    headers: await ctx.auth('nl-hotline'),
+    payload: { reason: 'not mine' },
+  })
   t.equal(retractByOther.statusCode, 404)
 })
 
@@ -73,12 +82,15 @@ t.test('reporter contact data is encrypted at rest and never logged', async (t) 
   const ctx = await buildTestApp(t)
   const report = referral()
   const { id } = (await submit(ctx, 'be-hotline', report)).json()
-  const { rows: [row] } = await ctx.database.pool.query('SELECT canonical, contact_sealed FROM reports WHERE id = $1', [id])
+  const {
+    rows: [row],
+  } = await ctx.database.pool.query('SELECT canonical, contact_sealed FROM reports WHERE id = $1', [id])
   t.notOk(row.canonical.reporter.contact, 'no contact in the stored canonical report')
   t.ok(row.contact_sealed.length > 40)
   t.notOk(row.contact_sealed.toString('latin1').includes('alex.reporter'), 'the sealed contact is not plaintext')
   const logs = JSON.stringify(ctx.logs)
-  for (const secret of ['alex.reporter@example.net', '+31201234567', 'example.org/board', 'Bearer ']) t.notOk(logs.includes(secret), `${secret} is not logged`)
+  for (const secret of ['alex.reporter@example.net', '+31201234567', 'example.org/board', 'Bearer '])
+    t.notOk(logs.includes(secret), `${secret} is not logged`)
 })
 
 t.test('Idempotency-Key: same body, same answer and nothing new; other body, 409 and nothing new', async (t) => {
@@ -121,7 +133,12 @@ t.test('reports of the same material join one case: by normalised URL, or by any
   const byUrl = (await submit(ctx, 'nl-hotline', sameUrl)).json()
   t.match(byUrl, { case_id: first.id, duplicate_of: first.id })
   const sameHash = referral()
-  sameHash.items = [{ url: 'https://example.net/mirror/1', hashes: [{ alg: 'sha256', value: '0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF'.toLowerCase() }] }]
+  sameHash.items = [
+    {
+      url: 'https://example.net/mirror/1',
+      hashes: [{ alg: 'sha256', value: '0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF'.toLowerCase() }],
+    },
+  ]
   const byHash = (await submit(ctx, 'de-hotline', sameHash)).json()
   t.match(byHash, { case_id: first.id, duplicate_of: first.id })
   const unrelated = referral()
@@ -133,16 +150,22 @@ t.test('reports of the same material join one case: by normalised URL, or by any
 t.test('20 concurrent submissions of the same material make one case', async (t) => {
   const ctx = await buildTestApp(t)
   const headers = await ctx.auth('be-hotline')
-  const results = await Promise.all(Array.from({ length: 20 }, () =>
-    ctx.app.inject({ method: 'POST', url: '/v1/reports', headers, payload: referral() })))
-  t.same(results.map((r) => r.statusCode), Array(20).fill(202))
+  const results = await Promise.all(
+    Array.from({ length: 20 }, () => ctx.app.inject({ method: 'POST', url: '/v1/reports', headers, payload: referral() })),
+  )
+  t.same(
+    results.map((r) => r.statusCode),
+    Array(20).fill(202),
+  )
   const bodies = results.map((r) => r.json())
   const cases = new Set(bodies.map((b) => b.case_id))
   t.equal(cases.size, 1, 'one case')
   const opener = bodies.find((b) => b.duplicate_of === null)
   t.ok(opener, 'exactly one report opened it')
   t.equal(bodies.filter((b) => b.duplicate_of === opener.id).length, 19)
-  const { rows: [db] } = await ctx.database.pool.query('SELECT count(DISTINCT case_id)::int AS cases FROM reports')
+  const {
+    rows: [db],
+  } = await ctx.database.pool.query('SELECT count(DISTINCT case_id)::int AS cases FROM reports')
   t.equal(db.cases, 1)
 })
 
@@ -150,7 +173,9 @@ t.test('CyberTipline-style XML is mapped and accepted', async (t) => {
   const ctx = await buildTestApp(t)
   const res = await submit(ctx, 'exampletube', fixtureText('cybertipline-report.xml'), { 'content-type': 'application/xml' })
   t.equal(res.statusCode, 202, res.body)
-  const { rows: [row] } = await ctx.database.pool.query('SELECT channel, payload_media_type, canonical FROM reports')
+  const {
+    rows: [row],
+  } = await ctx.database.pool.query('SELECT channel, payload_media_type, canonical FROM reports')
   t.equal(row.channel, 'platform_escalation')
   t.equal(row.payload_media_type, 'application/xml')
   t.same(row.canonical.incident, fixtureJson('cybertipline-report.expected.json').incident)
@@ -158,9 +183,13 @@ t.test('CyberTipline-style XML is mapped and accepted', async (t) => {
 
 t.test('a DSA Art. 16 notice is mapped and accepted', async (t) => {
   const ctx = await buildTestApp(t)
-  const res = await submit(ctx, 'be-hotline', fixtureText('dsa-notice.json'), { 'content-type': 'application/vnd.hotline-gateway.dsa-notice.v1+json' })
+  const res = await submit(ctx, 'be-hotline', fixtureText('dsa-notice.json'), {
+    'content-type': 'application/vnd.hotline-gateway.dsa-notice.v1+json',
+  })
   t.equal(res.statusCode, 202, res.body)
-  const { rows: [row] } = await ctx.database.pool.query('SELECT channel, canonical FROM reports')
+  const {
+    rows: [row],
+  } = await ctx.database.pool.query('SELECT channel, canonical FROM reports')
   t.equal(row.channel, 'trusted_flagger')
   t.equal(row.canonical.source.source_type, 'article_16')
 })
@@ -169,15 +198,56 @@ const BAD: Array<[string, () => [unknown, Record<string, string>?], number, stri
   ['unsupported media type', () => ['a,b', { 'content-type': 'text/csv' }], 415, 'HG_UNSUPPORTED_MEDIA_TYPE'],
   ['malformed JSON', () => ['{"schema_version":', {}], 400, 'HG_MALFORMED_BODY'],
   ['unknown enum value', () => [{ ...referral(), channel: 'carrier_pigeon' }], 400, 'HG_VALIDATION', '/channel'],
-  ['a bad sha256', () => { const r = referral(); r.items[0]!.hashes = [{ alg: 'sha256', value: 'abc' }]; return [r] }, 400, 'HG_VALIDATION', '/items/0/hashes/0'],
+  [
+    'a bad sha256',
+    () => {
+      const r = referral()
+      r.items[0]!.hashes = [{ alg: 'sha256', value: 'abc' }]
+      return [r]
+    },
+    400,
+    'HG_VALIDATION',
+    '/items/0/hashes/0',
+  ],
   ['a bad country code', () => [{ ...referral(), reporter_country: 'UK' }], 400, 'HG_VALIDATION', '/reporter_country'],
   ['an unknown property', () => [{ ...referral(), media_bytes: 'AAAA' }], 400, 'HG_VALIDATION', '/media_bytes'],
-  ['a data: URL', () => { const r = referral(); r.items[0]!.url = 'data:image/png;base64,AAAA'; return [r] }, 400, 'HG_VALIDATION', '/items/0/url'],
+  [
+    'a data: URL',
+    () => {
+      const r = referral()
+      r.items[0]!.url = 'data:image/png;base64,AAAA'
+      return [r]
+    },
+    400,
+    'HG_VALIDATION',
+    '/items/0/url',
+  ],
   ['no items', () => [{ ...referral(), items: [] }], 400, 'HG_VALIDATION', '/items'],
-  ['XML with a DOCTYPE', () => ['<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "y">]><report/>', { 'content-type': 'application/xml' }], 400, 'HG_MALFORMED_BODY'],
+  [
+    'XML with a DOCTYPE',
+    () => ['<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "y">]><report/>', { 'content-type': 'application/xml' }],
+    400,
+    'HG_MALFORMED_BODY',
+  ],
   ['XML of the wrong vocabulary', () => ['<report><nonsense>1</nonsense></report>', { 'content-type': 'application/xml' }], 400, 'HG_VALIDATION'],
-  ['a DSA notice without the bona fide statement', () => { const n = JSON.parse(fixtureText('dsa-notice.json')); n.bona_fide_statement = false; return [n, { 'content-type': 'application/vnd.hotline-gateway.dsa-notice.v1+json' }] }, 400, 'HG_VALIDATION', '/bona_fide_statement'],
-  ['a channel the sender may not use', () => [{ ...referral(), channel: 'law_enforcement', source: { source_type: 'law_enforcement' } }], 422, 'HG_UNPROCESSABLE', '/channel'],
+  [
+    'a DSA notice without the bona fide statement',
+    () => {
+      const n = JSON.parse(fixtureText('dsa-notice.json'))
+      n.bona_fide_statement = false
+      return [n, { 'content-type': 'application/vnd.hotline-gateway.dsa-notice.v1+json' }]
+    },
+    400,
+    'HG_VALIDATION',
+    '/bona_fide_statement',
+  ],
+  [
+    'a channel the sender may not use',
+    () => [{ ...referral(), channel: 'law_enforcement', source: { source_type: 'law_enforcement' } }],
+    422,
+    'HG_UNPROCESSABLE',
+    '/channel',
+  ],
   ['a body over the limit', () => [{ ...referral(), pad: 'x'.repeat(1_100_000) }], 413, 'HG_PAYLOAD_TOO_LARGE'],
 ]
 
@@ -188,7 +258,11 @@ t.test('bad input gets a 4xx problem naming the field, and changes nothing', asy
     const res = await submit(ctx, 'be-hotline', payload, headers)
     t.equal(res.statusCode, status, `${name}: ${res.body.slice(0, 300)}`)
     t.equal(res.json().code, code, name)
-    if (pointer) t.ok(res.json().errors?.some((e: { pointer: string }) => e.pointer.startsWith(pointer)), `${name} names ${pointer}`)
+    if (pointer)
+      t.ok(
+        res.json().errors?.some((e: { pointer: string }) => e.pointer.startsWith(pointer)),
+        `${name} names ${pointer}`,
+      )
   }
   t.same(await rows(ctx), { reports: 0, keys: 0, received: 0 })
 })
@@ -197,16 +271,30 @@ t.test('a batch: one result per report, a bad one never sinks the others; over 1
   const ctx = await buildTestApp(t)
   const headers = await ctx.auth('be-hotline')
   const bad = { ...referral('B-2'), reporter_country: 'XX' }
-  const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports/batch', headers, payload: { reports: [referral('B-1'), bad, referral('B-3')] } })
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/reports/batch',
+    headers,
+    payload: { reports: [referral('B-1'), bad, referral('B-3')] },
+  })
   t.equal(res.statusCode, 200)
   const results = res.json().results
-  t.match(results, [{ index: 0, status: 'accepted' }, { index: 1, status: 'rejected', problem: { code: 'HG_VALIDATION' } }, { index: 2, status: 'duplicate' }])
+  t.match(results, [
+    { index: 0, status: 'accepted' },
+    { index: 1, status: 'rejected', problem: { code: 'HG_VALIDATION' } },
+    { index: 2, status: 'duplicate' },
+  ])
   t.ok(results[1].problem.errors.some((e: { pointer: string }) => e.pointer === '/reports/1/reporter_country'))
   t.equal(results[2].acceptance.duplicate_of, results[0].acceptance.id)
   const replay = await ctx.app.inject({ method: 'POST', url: '/v1/reports/batch', headers, payload: { reports: [referral('B-1')] } })
   t.match(replay.json().results, [{ status: 'replayed', acceptance: { id: results[0].acceptance.id } }])
   const before = await rows(ctx)
-  const tooMany = await ctx.app.inject({ method: 'POST', url: '/v1/reports/batch', headers, payload: { reports: Array.from({ length: 101 }, (_, i) => referral(`M-${i}`)) } })
+  const tooMany = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/reports/batch',
+    headers,
+    payload: { reports: Array.from({ length: 101 }, (_, i) => referral(`M-${i}`)) },
+  })
   t.equal(tooMany.statusCode, 400)
   t.ok(tooMany.json().errors.some((e: { pointer: string }) => e.pointer === '/reports'))
   t.same(await rows(ctx), before)
@@ -223,8 +311,14 @@ t.test('retraction: the sender withdraws with a reason, once; it is audited', as
   t.equal(again.statusCode, 409)
   const empty = await ctx.app.inject({ method: 'POST', url: `/v1/reports/${id}/retract`, headers, payload: { reason: '' } })
   t.equal(empty.statusCode, 400)
-  const { rows: entries } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'report.retracted'`)
-  t.same(entries.map((r) => Object.keys(r.e).sort()), [['at', 'report_id', 'sender', 'type']], 'the entry carries no free text')
+  const { rows: entries } = await ctx.database.pool.query(
+    `SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'report.retracted'`,
+  )
+  t.same(
+    entries.map((r) => Object.keys(r.e).sort()),
+    [['at', 'report_id', 'sender', 'type']],
+    'the entry carries no free text',
+  )
 })
 
 t.test('the receipt key is created once, by the first report, with its audit entry', async (t) => {
@@ -234,6 +328,11 @@ t.test('the receipt key is created once, by the first report, with its audit ent
   await submit(ctx, 'be-hotline', referral('K-2'))
   const jwks = (await ctx.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
   t.equal(jwks.keys.length, 1)
-  const { rows } = await ctx.database.pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'gateway_key.published'`)
-  t.match(rows.map((r) => r.e), [{ purpose: 'receipt', kid: jwks.keys[0].kid }])
+  const { rows } = await ctx.database.pool.query(
+    `SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'gateway_key.published'`,
+  )
+  t.match(
+    rows.map((r) => r.e),
+    [{ purpose: 'receipt', kid: jwks.keys[0].kid }],
+  )
 })

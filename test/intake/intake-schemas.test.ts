@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import {
-  createIntakeAjv,
-  DSA_NOTICE_SCHEMA_ID,
-  INTAKE_SCHEMA_FILES,
-  REPORT_SCHEMA_ID,
-  SCHEMA_BASE,
-} from '../../src/intake/intake-schemas.ts'
+import { createIntakeAjv, DSA_NOTICE_SCHEMA_ID, INTAKE_SCHEMA_FILES, REPORT_SCHEMA_ID, SCHEMA_BASE } from '../../src/intake/intake-schemas.ts'
 
 type Schema = Record<string, unknown>
 
@@ -74,6 +68,10 @@ t.test('countries are the 249 officially assigned ISO 3166-1 alpha-2 codes', asy
   t.equal(codes.length, 249)
   t.equal(new Set(codes).size, 249)
   const names = new Intl.DisplayNames(['en'], { type: 'region' })
-  t.same(codes.filter((code) => !/^[A-Z]{2}$/.test(code) || names.of(code) === code), [], 'every code names a region')
+  t.same(
+    codes.filter((code) => !/^[A-Z]{2}$/.test(code) || names.of(code) === code),
+    [],
+    'every code names a region',
+  )
   for (const code of ['UK', 'EU', 'XK', 'ZZ', 'AN', 'YU']) t.notOk(codes.includes(code), `${code} is not assigned`)
 })

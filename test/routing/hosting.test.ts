@@ -32,20 +32,28 @@ t.test('the bundled database knows the countries of well-known public addresses'
   for (const [ip, country] of Object.entries(KNOWN)) t.equal(geo.countryOf(ip), country, ip)
 })
 
-t.test('1. the sender\'s explicit hosting.country wins, with high confidence', async (t) => {
+t.test("1. the sender's explicit hosting.country wins, with high confidence", async (t) => {
   t.strictSame(resolveHosting({ url: 'https://example.org/a', hosting: { country: 'DE', ip: '8.8.8.8' } }, geo), {
     country: 'DE',
     source: 'sender',
     confidence: 'high',
   })
-  t.strictSame(resolveHosting({ url: 'https://example.org/a', hosting: { country: 'FR' } }), { country: 'FR', source: 'sender', confidence: 'high' }, 'no database needed')
+  t.strictSame(
+    resolveHosting({ url: 'https://example.org/a', hosting: { country: 'FR' } }),
+    { country: 'FR', source: 'sender', confidence: 'high' },
+    'no database needed',
+  )
 })
 
 t.test('2. the hosting IP, through the database, v4 and v6', async (t) => {
   for (const [ip, country] of Object.entries(KNOWN)) {
     t.strictSame(resolveHosting({ url: 'https://example.org/a', hosting: { ip } }, geo), { country, source: 'hosting_ip', confidence: 'medium' }, ip)
   }
-  t.strictSame(resolveHosting({ url: 'https://example.org/a', hosting: { ip: '::ffff:8.8.8.8' } }, geo).country, 'US', 'IPv4-mapped IPv6 is looked up as IPv4')
+  t.strictSame(
+    resolveHosting({ url: 'https://example.org/a', hosting: { ip: '::ffff:8.8.8.8' } }, geo).country,
+    'US',
+    'IPv4-mapped IPv6 is looked up as IPv4',
+  )
   t.strictSame(resolveHosting({ url: 'https://example.org/a', hosting: { ip: '0:0:0:0:0:ffff:c100:e81' } }, geo).country, 'NL', 'in any spelling')
 })
 
@@ -80,8 +88,27 @@ t.test('4. otherwise unknown: host names are never looked up, locators have no h
 
 t.test('special-purpose addresses are unknown, although registry data places some of them', async (t) => {
   // the bundled file maps 198.51.100.0/24 to AU and 2001:db8::/32 to JP: a documentation address must not route abroad
-  const special = ['192.0.2.44', '198.51.100.7', '203.0.113.9', '10.0.0.1', '172.16.5.4', '192.168.1.1', '100.64.0.1', '127.0.0.1', '169.254.1.1', '224.0.0.1',
-    '2001:db8::17', 'fc00::1', 'fe80::1', '::1', '::', '2002:c100:e81::1', '::ffff:192.168.1.1', '3fff::1', 'fe80::1%eth0']
+  const special = [
+    '192.0.2.44',
+    '198.51.100.7',
+    '203.0.113.9',
+    '10.0.0.1',
+    '172.16.5.4',
+    '192.168.1.1',
+    '100.64.0.1',
+    '127.0.0.1',
+    '169.254.1.1',
+    '224.0.0.1',
+    '2001:db8::17',
+    'fc00::1',
+    'fe80::1',
+    '::1',
+    '::',
+    '2002:c100:e81::1',
+    '::ffff:192.168.1.1',
+    '3fff::1',
+    'fe80::1%eth0',
+  ]
   for (const ip of special) {
     t.strictSame(resolveHosting({ url: 'https://example.org/a', hosting: { ip } }, geo), { source: 'unknown', confidence: 'none' }, ip)
   }
@@ -100,7 +127,10 @@ t.test('database records: ip-location-db and MaxMind layouts; codes that name no
   }
   // a stand-in for the mmdb reader (third-party): the records as GeoLite2 and ip-location-db files carry them
   const lookup = countryLookup({ get: (ip) => records[ip] ?? null }, countries)
-  t.strictSame(Object.keys(records).map((ip) => lookup.countryOf(ip)), ['DE', 'US', undefined, undefined, undefined, undefined])
+  t.strictSame(
+    Object.keys(records).map((ip) => lookup.countryOf(ip)),
+    ['DE', 'US', undefined, undefined, undefined, undefined],
+  )
 })
 
 t.test('a missing or non-mmdb database file is refused with a typed error', async (t) => {

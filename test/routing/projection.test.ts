@@ -123,16 +123,25 @@ t.test('the platform notice in full, and the reporter each kind sees', async (t)
   })
   t.strictSame(project(FULL, 'hotline').reporter, { anonymous: true, bona_fide_statement: true })
   t.strictSame(project(FULL, 'law_enforcement').reporter, FULL.reporter, 'the reporter consented: police may contact them')
-  t.strictSame(project(FULL, 'law_enforcement', { consent: false }).reporter, { anonymous: true, bona_fide_statement: true }, 'the caller may withhold')
+  t.strictSame(
+    project(FULL, 'law_enforcement', { consent: false }).reporter,
+    { anonymous: true, bona_fide_statement: true },
+    'the caller may withhold',
+  )
   const refused = { ...FULL, reporter: { ...FULL.reporter, consent_to_contact: false } } as CanonicalReport
-  t.strictSame(project(refused, 'law_enforcement', { consent: true }).reporter, { anonymous: true, bona_fide_statement: true }, 'but never grant what the reporter did not')
+  t.strictSame(
+    project(refused, 'law_enforcement', { consent: true }).reporter,
+    { anonymous: true, bona_fide_statement: true },
+    'but never grant what the reporter did not',
+  )
   const anonymous = { ...FULL, reporter: { anonymous: true } } as CanonicalReport
   t.strictSame(project(anonymous, 'law_enforcement').reporter, { anonymous: true })
 })
 
 t.test('projections are valid documents for their kind (schemas/projections.v1.json $defs)', async (t) => {
-  const fixtures = ['report-web-form.json', 'report-imminent-danger.json', 'report-anonymous.json', 'report-phone-operator.json']
-    .map((name) => JSON.parse(readFileSync(new URL(`../fixtures/intake/${name}`, import.meta.url), 'utf8')) as CanonicalReport)
+  const fixtures = ['report-web-form.json', 'report-imminent-danger.json', 'report-anonymous.json', 'report-phone-operator.json'].map(
+    (name) => JSON.parse(readFileSync(new URL(`../fixtures/intake/${name}`, import.meta.url), 'utf8')) as CanonicalReport,
+  )
   for (const report of [FULL, ...fixtures]) {
     for (const kind of ['hotline', 'law_enforcement', 'platform'] as const) {
       const validate = ajv.getSchema(`${SCHEMA_BASE}projections.v1.json#/$defs/${kind}`)!

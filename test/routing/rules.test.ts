@@ -24,7 +24,7 @@ const policyText = await readFile(DEFAULT_POLICY, 'utf8')
 
 t.test('the default policy file is valid against schemas/routing-rules.v1.json (Ajv 2020-12, strict, formats)', async (t) => {
   const validate = ajv.getSchema(ROUTING_RULES_SCHEMA_ID)
-  t.type(validate, 'function', 'the schema compiles with every other schema under the server\'s strict configuration')
+  t.type(validate, 'function', "the schema compiles with every other schema under the server's strict configuration")
   t.ok(validate!(parse(policyText)), JSON.stringify(validate!.errors))
   t.strictSame(checkRuleSet(parse(policyText)), [], 'and it compiles')
 })
@@ -34,7 +34,11 @@ t.test('the schema: closed objects, bounded strings and arrays, the fact list of
     if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${at}/${i}`))
     if (!node || typeof node !== 'object') return
     const s = node as Schema
-    if (s.type === 'string') t.ok(['maxLength', 'enum', 'const', '$ref'].some((k) => k in s), `${at} is bounded`)
+    if (s.type === 'string')
+      t.ok(
+        ['maxLength', 'enum', 'const', '$ref'].some((k) => k in s),
+        `${at} is bounded`,
+      )
     if (s.type === 'array') t.ok('maxItems' in s, `${at} has maxItems`)
     if (s.type === 'object' && 'properties' in s) t.equal(s.additionalProperties, false, `${at} is closed`)
     for (const [key, value] of Object.entries(s)) if (key !== 'enum' && key !== 'const') visit(value, `${at}/${key}`)
@@ -87,29 +91,82 @@ const rule = (patch: Partial<Rule>): Rule => ({
 t.test('compiling refuses what the schema cannot see, naming every problem with its pointer', async (t) => {
   const cases: Array<[string, RuleSetDocument, string, RegExp]> = [
     ['unknown fact', ruleSet([rule({ when: { fact: 'item.owner', equals: 'x' } })]), '/rules/0/when/fact', /unknown fact "item.owner"/],
-    ['item fact in a report rule', ruleSet([rule({ scope: 'report', when: { fact: 'item.hosting_country', equals: 'NL' } })]), '/rules/0/when/fact', /fact of an item/],
-    ['unknown value', ruleSet([rule({ when: { fact: 'item.classification.status', in: ['baseline', 'ilegal'] } })]), '/rules/0/when/in/1', /"ilegal" is not a value of "item.classification.status"/],
-    ['string for a boolean fact', ruleSet([rule({ when: { fact: 'item.hosting_known', equals: 'yes' } })]), '/rules/0/when/equals', /is true or false/],
+    [
+      'item fact in a report rule',
+      ruleSet([rule({ scope: 'report', when: { fact: 'item.hosting_country', equals: 'NL' } })]),
+      '/rules/0/when/fact',
+      /fact of an item/,
+    ],
+    [
+      'unknown value',
+      ruleSet([rule({ when: { fact: 'item.classification.status', in: ['baseline', 'ilegal'] } })]),
+      '/rules/0/when/in/1',
+      /"ilegal" is not a value of "item.classification.status"/,
+    ],
+    [
+      'string for a boolean fact',
+      ruleSet([rule({ when: { fact: 'item.hosting_known', equals: 'yes' } })]),
+      '/rules/0/when/equals',
+      /is true or false/,
+    ],
     ['lower-case country', ruleSet([rule({ when: { fact: 'item.hosting_country', equals: 'nl' } })]), '/rules/0/when/equals', /ISO 3166-1 alpha-2/],
     ['equals on a list', ruleSet([rule({ when: { fact: 'item.labels', equals: 'x' } })]), '/rules/0/when/equals', /is a list: use contains/],
     ['contains on a string', ruleSet([rule({ when: { fact: 'channel', contains: 'web' } })]), '/rules/0/when/contains', /is not a list/],
     ['exists on a boolean', ruleSet([rule({ when: { fact: 'item.hosting_known', exists: true } })]), '/rules/0/when/exists', /always exists/],
-    ['two operators', ruleSet([rule({ when: { fact: 'channel', equals: 'web_form', in: ['x'] } as unknown as Condition })]), '/rules/0/when', /one of equals, in, exists, contains/],
-    ['an operator that is not one', ruleSet([rule({ when: { fact: 'channel', matches: '.*' } as unknown as Condition })]), '/rules/0/when/matches', /unknown comparison "matches"/],
+    [
+      'two operators',
+      ruleSet([rule({ when: { fact: 'channel', equals: 'web_form', in: ['x'] } as unknown as Condition })]),
+      '/rules/0/when',
+      /one of equals, in, exists, contains/,
+    ],
+    [
+      'an operator that is not one',
+      ruleSet([rule({ when: { fact: 'channel', matches: '.*' } as unknown as Condition })]),
+      '/rules/0/when/matches',
+      /unknown comparison "matches"/,
+    ],
     ['duplicate id', ruleSet([rule({}), rule({})]), '/rules/1/id', /duplicates the id of \/rules\/0/],
     ['reserved id', ruleSet([rule({ id: 'fallback' })]), '/rules/0/id', /reserved/],
     ['unknown placeholder', ruleSet([rule({ description: 'To {recipient}.' })]), '/rules/0/description', /unknown placeholder \{recipient\}/],
-    ['item placeholder in a report rule', ruleSet([rule({ scope: 'report', description: 'Hosted in {hosting_country}.' })]), '/rules/0/description', /only in a rule with scope "item"/],
-    ['hosting country selector in a report rule', ruleSet([rule({ scope: 'report', then: { send_to: [{ to: 'hotline', country_of: ['item.hosting_country'] }] } })]), '/rules/0/then/send_to/0/country_of/0', /only in a rule with scope "item"/],
-    ['platform selector in a report rule', ruleSet([rule({ scope: 'report', then: { send_to: [{ to: 'platform', operating: 'item.platform' }] } })]), '/rules/0/then/send_to/0/operating', /only in a rule with scope "item"/],
-    ['not a country', ruleSet([rule({ then: { send_to: [{ to: 'hotline', country_of: ['Belgium'] }] } })]), '/rules/0/then/send_to/0/country_of/0', /neither a country code/],
-    ['item selector in the fallback', ruleSet([], { fallback: { description: 'x', first_of: [{ to: 'hotline', country_of: ['item.hosting_country'] }] } }), '/fallback/first_of/0/country_of/0', /scope "item"/],
+    [
+      'item placeholder in a report rule',
+      ruleSet([rule({ scope: 'report', description: 'Hosted in {hosting_country}.' })]),
+      '/rules/0/description',
+      /only in a rule with scope "item"/,
+    ],
+    [
+      'hosting country selector in a report rule',
+      ruleSet([rule({ scope: 'report', then: { send_to: [{ to: 'hotline', country_of: ['item.hosting_country'] }] } })]),
+      '/rules/0/then/send_to/0/country_of/0',
+      /only in a rule with scope "item"/,
+    ],
+    [
+      'platform selector in a report rule',
+      ruleSet([rule({ scope: 'report', then: { send_to: [{ to: 'platform', operating: 'item.platform' }] } })]),
+      '/rules/0/then/send_to/0/operating',
+      /only in a rule with scope "item"/,
+    ],
+    [
+      'not a country',
+      ruleSet([rule({ then: { send_to: [{ to: 'hotline', country_of: ['Belgium'] }] } })]),
+      '/rules/0/then/send_to/0/country_of/0',
+      /neither a country code/,
+    ],
+    [
+      'item selector in the fallback',
+      ruleSet([], { fallback: { description: 'x', first_of: [{ to: 'hotline', country_of: ['item.hosting_country'] }] } }),
+      '/fallback/first_of/0/country_of/0',
+      /scope "item"/,
+    ],
     ['no destination', ruleSet([rule({ then: { send_to: [] } })]), '/rules/0/then/send_to', /at least one destination/],
   ]
   for (const [name, document, pointer, message] of cases) {
     const error = problemsOf(document)
     t.equal(error.code, 'ROUTING_RULES_INVALID', name)
-    t.ok(error.problems.some((p) => p.pointer === pointer && message.test(p.message)), `${name}: ${JSON.stringify(error.problems)}`)
+    t.ok(
+      error.problems.some((p) => p.pointer === pointer && message.test(p.message)),
+      `${name}: ${JSON.stringify(error.problems)}`,
+    )
   }
   let deep: Condition = { fact: 'channel', equals: 'web_form' }
   for (let i = 0; i < 40; i++) deep = { not: deep }
@@ -124,18 +181,31 @@ t.test('readRoutingRules refuses a bad file with pointers, and reads JSON too', 
     await writeFile(join(dir, name), text)
     return join(dir, name)
   }
-  await t.rejects(readRoutingRules(await write('garbled.yaml', 'rules: [')), { code: 'ROUTING_RULES_INVALID', problems: [{ pointer: '', message: /cannot be read or parsed/ }] })
+  await t.rejects(readRoutingRules(await write('garbled.yaml', 'rules: [')), {
+    code: 'ROUTING_RULES_INVALID',
+    problems: [{ pointer: '', message: /cannot be read or parsed/ }],
+  })
   await t.rejects(readRoutingRules(await write('twice.yaml', "schema_version: '1'\nschema_version: '1'\n")), { code: 'ROUTING_RULES_INVALID' })
-  await t.rejects(readRoutingRules(await write('extra.yaml', `${policyText}\npriority: 1\n`)), { code: 'ROUTING_RULES_INVALID', problems: [{ pointer: '/priority', message: /unknown property/ }] })
+  await t.rejects(readRoutingRules(await write('extra.yaml', `${policyText}\npriority: 1\n`)), {
+    code: 'ROUTING_RULES_INVALID',
+    problems: [{ pointer: '/priority', message: /unknown property/ }],
+  })
   const semantic = policyText.replace('in: [baseline, nationally_illegal]', 'in: [baseline, illegal]')
-  await t.rejects(readRoutingRules(await write('semantic.yaml', semantic)), { code: 'ROUTING_RULES_INVALID', problems: [{ pointer: '/rules/2/when/all/1/in/1' }] })
+  await t.rejects(readRoutingRules(await write('semantic.yaml', semantic)), {
+    code: 'ROUTING_RULES_INVALID',
+    problems: [{ pointer: '/rules/2/when/all/1/in/1' }],
+  })
   const json = await write('policy.json', JSON.stringify(parse(policyText)))
   t.strictSame(await readRoutingRules(json), parse(policyText))
 })
 
 /** One probe rule per fact: it sends to lu-police when the condition holds. */
 const geo = await openGeoDatabase()
-function probe(when: Condition, r: CanonicalReport, options: { scope?: 'report' | 'item'; sender?: string; directory?: typeof DIRECTORY } = {}): boolean {
+function probe(
+  when: Condition,
+  r: CanonicalReport,
+  options: { scope?: 'report' | 'item'; sender?: string; directory?: typeof DIRECTORY } = {},
+): boolean {
   const scope = options.scope ?? (JSON.stringify(when).includes('"item.') ? 'item' : 'report')
   const router = createRouter({
     rules: ruleSet([{ id: 'probe', description: 'Probe.', scope, when, then: { send_to: [{ participant: 'lu-police' }] } }]),
@@ -152,13 +222,43 @@ t.test('every fact of the vocabulary, true on one report and false on another', 
   const on = (hosting: Parameters<typeof item>[0], extra: Parameters<typeof item>[1] = {}) => report([item(hosting, extra)])
   const noNotices = changedDirectory({ exampletube: { accepts_notices: false } })
   const cases: Array<[string, Condition, CanonicalReport, CanonicalReport, { sender?: [string, string]; directory?: typeof DIRECTORY }?]> = [
-    ['urgency.imminent_danger', { fact: 'urgency.imminent_danger', equals: true }, report(plain.items, { urgency: { imminent_danger: true, reason: 'made-up' } }), report(plain.items, { urgency: { imminent_danger: false } })],
-    ['incident.type', { fact: 'incident.type', equals: 'online_enticement' }, report(plain.items, { incident: { type: 'online_enticement' } }), plain],
-    ['incident.annotations', { fact: 'incident.annotations', contains: 'sextortion' }, report(plain.items, { incident: { type: 'child_pornography', annotations: ['sextortion'] } }), plain],
+    [
+      'urgency.imminent_danger',
+      { fact: 'urgency.imminent_danger', equals: true },
+      report(plain.items, { urgency: { imminent_danger: true, reason: 'made-up' } }),
+      report(plain.items, { urgency: { imminent_danger: false } }),
+    ],
+    [
+      'incident.type',
+      { fact: 'incident.type', equals: 'online_enticement' },
+      report(plain.items, { incident: { type: 'online_enticement' } }),
+      plain,
+    ],
+    [
+      'incident.annotations',
+      { fact: 'incident.annotations', contains: 'sextortion' },
+      report(plain.items, { incident: { type: 'child_pornography', annotations: ['sextortion'] } }),
+      plain,
+    ],
     ['channel', { fact: 'channel', equals: 'phone_operator' }, report(plain.items, { channel: 'phone_operator' }), plain],
-    ['source.source_type', { fact: 'source.source_type', in: ['trusted_flagger', 'article_16'] }, report(plain.items, { source: { source_type: 'trusted_flagger' } }), plain],
-    ['reporter.anonymous', { fact: 'reporter.anonymous', equals: false }, report(plain.items, { reporter: { anonymous: false, contact: { email: 'someone@example.net' } } }), plain],
-    ['reporter.consent_to_contact', { fact: 'reporter.consent_to_contact', equals: true }, report(plain.items, { reporter: { anonymous: false, contact: { email: 'someone@example.net' }, consent_to_contact: true } }), report(plain.items, { reporter: { anonymous: false, contact: { email: 'someone@example.net' } } })],
+    [
+      'source.source_type',
+      { fact: 'source.source_type', in: ['trusted_flagger', 'article_16'] },
+      report(plain.items, { source: { source_type: 'trusted_flagger' } }),
+      plain,
+    ],
+    [
+      'reporter.anonymous',
+      { fact: 'reporter.anonymous', equals: false },
+      report(plain.items, { reporter: { anonymous: false, contact: { email: 'someone@example.net' } } }),
+      plain,
+    ],
+    [
+      'reporter.consent_to_contact',
+      { fact: 'reporter.consent_to_contact', equals: true },
+      report(plain.items, { reporter: { anonymous: false, contact: { email: 'someone@example.net' }, consent_to_contact: true } }),
+      report(plain.items, { reporter: { anonymous: false, contact: { email: 'someone@example.net' } } }),
+    ],
     ['reporter_country', { fact: 'reporter_country', equals: 'NL' }, report(plain.items, { reporter_country: 'NL' }), plain],
     ['victim_country', { fact: 'victim_country', exists: true }, report(plain.items, { victim_country: 'DE' }), plain],
     ['sender.kind', { fact: 'sender.kind', equals: 'law_enforcement' }, plain, plain, { sender: ['nl-police', 'nl-hotline'] }],
@@ -169,20 +269,59 @@ t.test('every fact of the vocabulary, true on one report and false on another', 
     ['item.hosting_known', { fact: 'item.hosting_known', equals: false }, on(undefined), plain],
     ['item.hosted_in_home', { fact: 'item.hosted_in_home', equals: true }, on({ country: 'BE' }), plain],
     ['item.hosting_country_has_hotline', { fact: 'item.hosting_country_has_hotline', equals: false }, on({ country: 'LU' }), plain],
-    ['item.hosting_country_has_law_enforcement', { fact: 'item.hosting_country_has_law_enforcement', equals: true }, on({ country: 'LU' }), on({ country: 'FR' })],
-    ['item.classification.status', { fact: 'item.classification.status', equals: 'not_illegal' }, on({ country: 'NL' }, { classification: { status: 'not_illegal' } }), plain],
-    ['item.classification.jurisdiction', { fact: 'item.classification.jurisdiction', equals: 'NL' }, on(undefined, { classification: { status: 'nationally_illegal', jurisdiction: 'NL' } }), on(undefined, { classification: { status: 'nationally_illegal', jurisdiction: 'DE' } })],
-    ['item.content_type', { fact: 'item.content_type', equals: 'video' }, on(undefined, { content_type: 'video' }), on(undefined, { content_type: 'image' })],
+    [
+      'item.hosting_country_has_law_enforcement',
+      { fact: 'item.hosting_country_has_law_enforcement', equals: true },
+      on({ country: 'LU' }),
+      on({ country: 'FR' }),
+    ],
+    [
+      'item.classification.status',
+      { fact: 'item.classification.status', equals: 'not_illegal' },
+      on({ country: 'NL' }, { classification: { status: 'not_illegal' } }),
+      plain,
+    ],
+    [
+      'item.classification.jurisdiction',
+      { fact: 'item.classification.jurisdiction', equals: 'NL' },
+      on(undefined, { classification: { status: 'nationally_illegal', jurisdiction: 'NL' } }),
+      on(undefined, { classification: { status: 'nationally_illegal', jurisdiction: 'DE' } }),
+    ],
+    [
+      'item.content_type',
+      { fact: 'item.content_type', equals: 'video' },
+      on(undefined, { content_type: 'video' }),
+      on(undefined, { content_type: 'image' }),
+    ],
     ['item.locator.type', { fact: 'item.locator.type', equals: 'username' }, report([{ locator: { type: 'username', value: '@made_up' } }]), plain],
-    ['item.labels', { fact: 'item.labels', contains: 'ai-generated' }, on(undefined, { labels: ['gallery', 'ai-generated'] }), on(undefined, { labels: ['gallery'] })],
+    [
+      'item.labels',
+      { fact: 'item.labels', contains: 'ai-generated' },
+      on(undefined, { labels: ['gallery', 'ai-generated'] }),
+      on(undefined, { labels: ['gallery'] }),
+    ],
     ['item.platform', { fact: 'item.platform', equals: 'ExampleTube' }, on({ platform: 'ExampleTube' }), on({ platform: 'Example Board' })],
-    ['item.platform_in_directory', { fact: 'item.platform_in_directory', equals: true }, on({ platform: 'exampletube' }), on({ platform: 'Example Board' })],
-    ['item.platform_takes_notices', { fact: 'item.platform_takes_notices', equals: true }, on({ platform: 'ExampleTube' }), on({ platform: 'ExampleTube' }), { directory: noNotices }],
+    [
+      'item.platform_in_directory',
+      { fact: 'item.platform_in_directory', equals: true },
+      on({ platform: 'exampletube' }),
+      on({ platform: 'Example Board' }),
+    ],
+    [
+      'item.platform_takes_notices',
+      { fact: 'item.platform_takes_notices', equals: true },
+      on({ platform: 'ExampleTube' }),
+      on({ platform: 'ExampleTube' }),
+      { directory: noNotices },
+    ],
   ]
   t.strictSame(cases.map((c) => c[0]).sort(), [...FACT_NAMES].sort(), 'every fact has a case')
   for (const [name, when, yes, no, options = {}] of cases) {
     t.ok(probe(when, yes, { ...(options.sender ? { sender: options.sender[0] } : {}) }), `${name}: true`)
-    t.notOk(probe(when, no, { ...(options.sender ? { sender: options.sender[1] } : {}), ...(options.directory ? { directory: options.directory } : {}) }), `${name}: false`)
+    t.notOk(
+      probe(when, no, { ...(options.sender ? { sender: options.sender[1] } : {}), ...(options.directory ? { directory: options.directory } : {}) }),
+      `${name}: false`,
+    )
   }
 })
 

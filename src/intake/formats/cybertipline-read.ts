@@ -1,15 +1,5 @@
 import { validateReport, type ReportValidator } from '../report.ts'
-import type {
-  Annotation,
-  CanonicalReport,
-  Channel,
-  ItemHash,
-  ReportedAccount,
-  Reporter,
-  ReportItem,
-  SourceType,
-  Urgency,
-} from '../report-types.ts'
+import type { Annotation, CanonicalReport, Channel, ItemHash, ReportedAccount, Reporter, ReportItem, SourceType, Urgency } from '../report-types.ts'
 import { MAX_FIELD_ERRORS } from '../../http/field-errors.ts'
 import { compact, nonEmpty } from './compact.ts'
 import {

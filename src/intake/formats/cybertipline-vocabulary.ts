@@ -107,14 +107,7 @@ export const CHILDREN = {
     'additionalInfo',
     'fileDetails',
   ),
-  incidentSummary: set(
-    'incidentType',
-    'platform',
-    'escalateToHighPriority',
-    'reportAnnotations',
-    'incidentDateTime',
-    'incidentDateTimeDescription',
-  ),
+  incidentSummary: set('incidentType', 'platform', 'escalateToHighPriority', 'reportAnnotations', 'incidentDateTime', 'incidentDateTimeDescription'),
   reportAnnotations: set(...Object.values(REPORT_ANNOTATION_ELEMENTS)),
   internetDetails: set(
     'webPageIncident',

@@ -1,10 +1,5 @@
 import type { Annotation, CanonicalReport, ReportedAccount, ReportItem } from '../report-types.ts'
-import {
-  FILE_ANNOTATION_ELEMENTS,
-  HASH_TYPE_NAMES,
-  INCIDENT_TYPE_LABELS,
-  REPORT_ANNOTATION_ELEMENTS,
-} from './cybertipline-vocabulary.ts'
+import { FILE_ANNOTATION_ELEMENTS, HASH_TYPE_NAMES, INCIDENT_TYPE_LABELS, REPORT_ANNOTATION_ELEMENTS } from './cybertipline-vocabulary.ts'
 import { element, flagElement, textElement } from './xml-writer.ts'
 
 type UrlItem = ReportItem & { url: string }
@@ -60,9 +55,7 @@ function incidentSummaryXml(report: CanonicalReport, urlItems: readonly UrlItem[
 
 /** One webPageIncident per item keeps each item's context with its own URL. */
 function webPageIncidentXml(item: UrlItem): string {
-  return element('internetDetails', [
-    element('webPageIncident', [textElement('url', item.url), textElement('additionalInfo', item.context)]),
-  ])
+  return element('internetDetails', [element('webPageIncident', [textElement('url', item.url), textElement('additionalInfo', item.context)])])
 }
 
 function reporterXml(report: CanonicalReport): string {

@@ -113,7 +113,12 @@ export function decodeXmlText(raw: string): string {
 function characterReference(code: number): string {
   // XML 1.0 Char production: no NUL, no C0 controls but tab/LF/CR, no surrogates, no U+FFFE/U+FFFF
   const allowed =
-    code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff)
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
   if (!allowed) throw new XmlTextError(`&#${code}; is not an XML character`)
   return String.fromCodePoint(code)
 }

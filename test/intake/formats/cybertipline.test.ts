@@ -93,20 +93,84 @@ const INVALID: Array<[string, string, string, string]> = [
     'FORMAT_INVALID',
     '/report/incidentSummary/escalateToHighPriorty',
   ],
-  ['unknown report annotation', minimal('', '<incidentType>Child Sex Tourism</incidentType><reportAnnotations><viral/></reportAnnotations>'), 'FORMAT_INVALID', '/report/incidentSummary/reportAnnotations/viral'],
-  ['incidentType twice', minimal('', '<incidentType>Child Sex Tourism</incidentType><incidentType>Child Sex Tourism</incidentType>'), 'FORMAT_INVALID', '/report/incidentSummary/incidentType[2]'],
+  [
+    'unknown report annotation',
+    minimal('', '<incidentType>Child Sex Tourism</incidentType><reportAnnotations><viral/></reportAnnotations>'),
+    'FORMAT_INVALID',
+    '/report/incidentSummary/reportAnnotations/viral',
+  ],
+  [
+    'incidentType twice',
+    minimal('', '<incidentType>Child Sex Tourism</incidentType><incidentType>Child Sex Tourism</incidentType>'),
+    'FORMAT_INVALID',
+    '/report/incidentSummary/incidentType[2]',
+  ],
   ['text where elements belong', minimal('stray text'), 'FORMAT_INVALID', '/report'],
   ['undefined entity', minimal('<additionalInfo>&nbsp;</additionalInfo>'), 'FORMAT_INVALID', '/report/additionalInfo'],
-  ['unsupported hash type', minimal('<fileDetails><locationOfFile>https://example.org/ad/1</locationOfFile><originalFileHash hashType="CRC32">abcd</originalFileHash></fileDetails>'), 'FORMAT_INVALID', '/report/fileDetails[1]/originalFileHash[1]/@hashType'],
-  ['hash without hashType', minimal('<fileDetails><locationOfFile>https://example.org/ad/1</locationOfFile><originalFileHash>abcd</originalFileHash></fileDetails>'), 'FORMAT_INVALID', '/report/fileDetails[1]/originalFileHash[1]/@hashType'],
-  ['file details without a location', minimal('<fileDetails><originalFileHash hashType="MD5">0123456789abcdef0123456789abcdef</originalFileHash></fileDetails>'), 'FORMAT_INVALID', '/report/fileDetails[1]/locationOfFile'],
-  ['prior report id that is not a number', minimal('<personOrUserReported><priorCTReports>abc</priorCTReports></personOrUserReported>'), 'FORMAT_INVALID', '/report/personOrUserReported/priorCTReports[1]'],
-  ['bad md5 length', minimal('<fileDetails><locationOfFile>https://example.org/ad/1</locationOfFile><originalFileHash hashType="MD5">0123</originalFileHash></fileDetails>'), 'FORMAT_SCHEMA_VIOLATION', '/report/fileDetails[1]/originalFileHash[1]'],
-  ['data: URL', minimal('<internetDetails><webPageIncident><url>data:image/png;base64,iVBORw0KGgo=</url></webPageIncident></internetDetails>'), 'FORMAT_SCHEMA_VIOLATION', '/report/internetDetails[2]/webPageIncident/url[1]'],
-  ['no location at all', '<report><incidentSummary><incidentType>Child Sex Tourism</incidentType></incidentSummary></report>', 'FORMAT_SCHEMA_VIOLATION', '/report'],
-  ['bad reporter email', minimal('<reporter><reportingPerson><email>not-an-address</email></reportingPerson></reporter>'), 'FORMAT_SCHEMA_VIOLATION', '/report/reporter/reportingPerson/email[1]'],
-  ['bad incident date', minimal('', '<incidentType>Child Sex Tourism</incidentType><incidentDateTime>yesterday</incidentDateTime>'), 'FORMAT_SCHEMA_VIOLATION', '/report/incidentSummary/incidentDateTime'],
-  ['reporter country "UK"', minimal('<reporter><reportingPerson><address><country>UK</country></address></reportingPerson></reporter>'), 'FORMAT_SCHEMA_VIOLATION', '/report/reporter/reportingPerson/address[1]/country'],
+  [
+    'unsupported hash type',
+    minimal(
+      '<fileDetails><locationOfFile>https://example.org/ad/1</locationOfFile><originalFileHash hashType="CRC32">abcd</originalFileHash></fileDetails>',
+    ),
+    'FORMAT_INVALID',
+    '/report/fileDetails[1]/originalFileHash[1]/@hashType',
+  ],
+  [
+    'hash without hashType',
+    minimal('<fileDetails><locationOfFile>https://example.org/ad/1</locationOfFile><originalFileHash>abcd</originalFileHash></fileDetails>'),
+    'FORMAT_INVALID',
+    '/report/fileDetails[1]/originalFileHash[1]/@hashType',
+  ],
+  [
+    'file details without a location',
+    minimal('<fileDetails><originalFileHash hashType="MD5">0123456789abcdef0123456789abcdef</originalFileHash></fileDetails>'),
+    'FORMAT_INVALID',
+    '/report/fileDetails[1]/locationOfFile',
+  ],
+  [
+    'prior report id that is not a number',
+    minimal('<personOrUserReported><priorCTReports>abc</priorCTReports></personOrUserReported>'),
+    'FORMAT_INVALID',
+    '/report/personOrUserReported/priorCTReports[1]',
+  ],
+  [
+    'bad md5 length',
+    minimal(
+      '<fileDetails><locationOfFile>https://example.org/ad/1</locationOfFile><originalFileHash hashType="MD5">0123</originalFileHash></fileDetails>',
+    ),
+    'FORMAT_SCHEMA_VIOLATION',
+    '/report/fileDetails[1]/originalFileHash[1]',
+  ],
+  [
+    'data: URL',
+    minimal('<internetDetails><webPageIncident><url>data:image/png;base64,iVBORw0KGgo=</url></webPageIncident></internetDetails>'),
+    'FORMAT_SCHEMA_VIOLATION',
+    '/report/internetDetails[2]/webPageIncident/url[1]',
+  ],
+  [
+    'no location at all',
+    '<report><incidentSummary><incidentType>Child Sex Tourism</incidentType></incidentSummary></report>',
+    'FORMAT_SCHEMA_VIOLATION',
+    '/report',
+  ],
+  [
+    'bad reporter email',
+    minimal('<reporter><reportingPerson><email>not-an-address</email></reportingPerson></reporter>'),
+    'FORMAT_SCHEMA_VIOLATION',
+    '/report/reporter/reportingPerson/email[1]',
+  ],
+  [
+    'bad incident date',
+    minimal('', '<incidentType>Child Sex Tourism</incidentType><incidentDateTime>yesterday</incidentDateTime>'),
+    'FORMAT_SCHEMA_VIOLATION',
+    '/report/incidentSummary/incidentDateTime',
+  ],
+  [
+    'reporter country "UK"',
+    minimal('<reporter><reportingPerson><address><country>UK</country></address></reportingPerson></reporter>'),
+    'FORMAT_SCHEMA_VIOLATION',
+    '/report/reporter/reportingPerson/address[1]/country',
+  ],
 ]
 
 t.test('vocabulary and schema errors name the offending XML path', async (t) => {
@@ -146,7 +210,11 @@ t.test('the writer follows the CyberTipline element order and names', async (t) 
   // the report-level additionalInfo is the last one (webPageIncidents carry their own)
   const positions = order.map((name) => (name === 'additionalInfo' ? xml.lastIndexOf(`<${name}>`) : xml.indexOf(`<${name}>`)))
   t.notOk(positions.includes(-1), 'every section is written')
-  t.same(positions, [...positions].sort((a, b) => a - b), 'top-level sequence of the XSD')
+  t.same(
+    positions,
+    [...positions].sort((a, b) => a - b),
+    'top-level sequence of the XSD',
+  )
   t.match(xml, '<incidentType>Online Enticement of Children for Sexual Acts</incidentType>')
   t.match(xml, '<escalateToHighPriority>The account set a deadline')
   t.match(xml, '<reportAnnotations><sextortion/><minorToMinorInteraction/></reportAnnotations>')

@@ -1,11 +1,5 @@
 import t from 'tap'
-import {
-  createDsaNoticeValidator,
-  fromDsaNotice,
-  toDsaNotice,
-  validateDsaNotice,
-  type DsaNotice,
-} from '../../../src/intake/formats/dsa-notice.ts'
+import { createDsaNoticeValidator, fromDsaNotice, toDsaNotice, validateDsaNotice, type DsaNotice } from '../../../src/intake/formats/dsa-notice.ts'
 import { validateReport, type CanonicalReport } from '../../../src/intake/report.ts'
 import { fixtureJson, formatErrorOf, serverLikeAjv } from '../helpers.ts'
 
@@ -83,7 +77,10 @@ t.test('invalid notices are rejected with the pointer of the field', async (t) =
     const result = validateDsaNotice(value)
     t.ok(!result.ok && result.errors.some((e) => e.pointer === pointer), `${rule}: ${pointer}`)
     const error = formatErrorOf(() => fromDsaNotice(value))
-    t.ok(error.errors.some((e) => e.pointer === pointer), `${rule}: fromDsaNotice throws naming ${pointer}`)
+    t.ok(
+      error.errors.some((e) => e.pointer === pointer),
+      `${rule}: fromDsaNotice throws naming ${pointer}`,
+    )
   }
 })
 
@@ -114,17 +111,25 @@ t.test('reports a notice cannot express are refused', async (t) => {
   const noExplanation: CanonicalReport = fixtureJson('report-phone-operator.json')
   const first = formatErrorOf(() => toDsaNotice(noExplanation))
   t.equal(first.code, 'FORMAT_NOT_REPRESENTABLE')
-  t.same(first.errors.map((e) => e.pointer), ['/incident/explanation'])
+  t.same(
+    first.errors.map((e) => e.pointer),
+    ['/incident/explanation'],
+  )
   const locatorsOnly: CanonicalReport = fixtureJson('report-anonymous.json')
   locatorsOnly.items = locatorsOnly.items.filter((item) => item.locator !== undefined)
-  t.same(formatErrorOf(() => toDsaNotice(locatorsOnly)).errors.map((e) => e.pointer), ['/items'])
+  t.same(
+    formatErrorOf(() => toDsaNotice(locatorsOnly)).errors.map((e) => e.pointer),
+    ['/items'],
+  )
 })
 
 t.test('a platform gets a notice made from its projection only: locations, legal ground, explanation', async (t) => {
   const { project } = await import('../../../src/routing/projection.ts')
   const { toPlatformNotice } = await import('../../../src/intake/formats/dsa-notice.ts')
   const report = fixtureJson('report-web-form.json')
-  const notice = toPlatformNotice(project(report, 'platform', { items: [0] }), { notifier: { name: 'Example Hotline', email: 'notices@hotline.example.org' } })
+  const notice = toPlatformNotice(project(report, 'platform', { items: [0] }), {
+    notifier: { name: 'Example Hotline', email: 'notices@hotline.example.org' },
+  })
   t.same(Object.keys(notice).sort(), ['bona_fide_statement', 'explanation', 'legal_ground', 'notifier', 'urls'])
   t.same(notice.urls, [report.items[0]!.url])
   t.equal(notice.explanation, report.incident.explanation)
