@@ -29,6 +29,8 @@ async function start(mode: string, url: string): Promise<{ child: ChildProcess; 
     process.execPath,
     [
       ...(mode === 'gateway' && process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      // BENCH_NODE_FLAGS: V8/Node flags for both servers, to try runtime tuning (e.g. --max-semi-space-size=64)
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       '--import',
       'tsx',
       new URL('./intake-server.ts', import.meta.url).pathname,

@@ -61,11 +61,12 @@ function serializeNumber(value: number, walk: Walk): string {
   return String(value)
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+/** String.prototype.isWellFormed (ES2024, in Node 20): native, unlike a lookbehind regex per string. */
+const isWellFormed = (value: string): boolean => (value as string & { isWellFormed(): boolean }).isWellFormed()
 
 function serializeString(value: string, walk: Walk): string {
   // I-JSON (RFC 7493) forbids lone surrogates: they have no UTF-8 form to hash
-  if (LONE_SURROGATE.test(value)) throw new JcsError('JCS_LONE_SURROGATE', `string at ${where(walk)} has a lone surrogate`)
+  if (!isWellFormed(value)) throw new JcsError('JCS_LONE_SURROGATE', `string at ${where(walk)} has a lone surrogate`)
   return JSON.stringify(value)
 }
 
