@@ -52,7 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB,
     cacheMs: config.directoryCacheMs,
   })
-  const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl })
+  const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl, logger: options.logger })
   const app = await createContractServer({
     contract,
     logger: options.logger,

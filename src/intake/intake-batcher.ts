@@ -18,7 +18,7 @@ const RETRYABLE = new Set(['40P01', '40001']) // deadlock detected, serializatio
  * the same material can deadlock; PostgreSQL then aborts one whole batch, which is simply run again
  * (nothing of it was committed, and it carries the same ids).
  */
-export function createIntakeBatcher(pool: pg.Pool) {
+export function createIntakeBatcher(pool: pg.Pool, onRetry: (error: Error, attempt: number) => void = () => undefined) {
   let pending: Array<{ item: IntakeRow; resolve: (r: Result) => void; reject: (e: unknown) => void }> = []
   let scheduled = false
 
@@ -42,7 +42,10 @@ export function createIntakeBatcher(pool: pg.Pool) {
       ])
       return rows[0].results
     } catch (error) {
-      if (attempt < 5 && RETRYABLE.has((error as { code?: string }).code ?? '')) return run(items, attempt + 1)
+      if (attempt < 5 && RETRYABLE.has((error as { code?: string }).code ?? '')) {
+        onRetry(error as Error, attempt)
+        return run(items, attempt + 1)
+      }
       throw error
     }
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
+import type { Logger } from 'pino'
 import { canonicalDigest } from '../crypto/jcs.ts'
 import { activeKey } from '../crypto/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
@@ -49,10 +50,13 @@ export interface IntakeServiceOptions {
   sealer: Sealer
   routing: RoutingService
   publicUrl: string | undefined
+  logger: Logger
 }
 
-export function createIntakeService({ pool, sealer, routing, publicUrl }: IntakeServiceOptions) {
-  const store = createIntakeBatcher(pool)
+export function createIntakeService({ pool, sealer, routing, publicUrl, logger }: IntakeServiceOptions) {
+  const store = createIntakeBatcher(pool, (error, attempt) =>
+    logger.warn({ code: (error as { code?: string }).code, attempt }, 'intake batch retried after a deadlock'),
+  )
   let signer: Promise<ReturnType<typeof createReceiptSigner>> | undefined
   const receiptSigner = () =>
     (signer ??= activeKey(pool, sealer, 'receipt')
