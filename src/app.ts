@@ -15,7 +15,7 @@ import type { Migration } from './db/migrate.ts'
 import { directoryHandlers } from './directory/directory-routes.ts'
 import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
-import { createAjv } from './http/schema-compilers.ts'
+import { createSchemaCompilers } from './http/schema-compilers.ts'
 import { createIntakeService } from './intake/intake-service.ts'
 import { intakeHandlers } from './intake/intake-routes.ts'
 import { createReportQueries } from './intake/report-queries.ts'
@@ -53,8 +53,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cacheMs: config.directoryCacheMs,
   })
   const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl, logger: options.logger })
+  const compilers = createSchemaCompilers(contract.schemas)
   const app = await createContractServer({
     contract,
+    compilers,
     logger: options.logger,
     bodyLimit: config.bodyLimit,
     plugins: async (app) => {
@@ -76,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...intakeHandlers({
         intake,
         reports: createReportQueries({ pool: database.pool, sealer }),
-        validateReport: createReportValidator(createAjv(contract.schemas, { coerceTypes: false })),
+        validateReport: createReportValidator(compilers.body),
       }),
     }),
   })
