@@ -8,7 +8,8 @@ export interface IntakeRow {
 
 type Result = Record<string, any>
 
-const MAX_BATCH = 64
+/** One API batch (at most 100 reports) fits in one call. */
+const MAX_BATCH = 100
 const RETRYABLE = new Set(['40P01', '40001']) // deadlock detected, serialization failure
 
 /**

@@ -6,7 +6,7 @@ import { channelForFormat } from './channels.ts'
 import { parseCyberTiplineXml } from './formats/cybertipline.ts'
 import { fromDsaNotice } from './formats/dsa-notice.ts'
 import { FormatError } from './formats/format-error.ts'
-import type { IntakeService, SubmissionResult } from './intake-service.ts'
+import type { IntakeService, Submission, SubmissionResult } from './intake-service.ts'
 import type { ReportQueries } from './report-queries.ts'
 import type { CanonicalReport, ReportValidator } from './report.ts'
 
@@ -41,31 +41,32 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
     submitReportBatch: async (request) => {
       const principal = request.principal!
       const { reports: items } = request.body as { reports: unknown[] }
-      const results = []
-      // one at a time: each is its own transaction, and order of results is order of submission
-      for (const [index, item] of items.entries()) results.push(await batchItem(index, item))
-      return { results }
-
-      async function batchItem(index: number, item: unknown) {
+      const results: BatchResult[] = []
+      const accepted: Array<{ index: number; submission: Submission }> = []
+      for (const [index, item] of items.entries()) {
         const validation = validateReport(item)
-        if (!validation.ok) {
-          const errors = validation.errors.map((e) => ({ in: 'body' as const, pointer: `/reports/${index}${e.pointer}`, message: e.message }))
-          return rejected(index, problem('HG_VALIDATION', `report ${index} does not match the canonical schema`, { errors }))
-        }
-        try {
+        if (validation.ok) {
           const bytes = Buffer.from(JSON.stringify(item))
-          const result = await intake.submit({
+          const submission = {
             sender: principal.participant,
             directory: principal.directory,
             report: validation.report,
             payload: { bytes, mediaType: 'application/json' },
-          })
-          return { index, status: result.outcome, acceptance: result.acceptance }
-        } catch (error) {
-          if (error instanceof ProblemError && error.status < 500) return rejected(index, error)
-          throw error
+          }
+          accepted.push({ index, submission })
+        } else {
+          const errors = validation.errors.map((e) => ({ in: 'body' as const, pointer: `/reports/${index}${e.pointer}`, message: e.message }))
+          results[index] = rejected(index, problem('HG_VALIDATION', `report ${index} does not match the canonical schema`, { errors }))
         }
       }
+      const settled = await intake.submitInOrder(accepted.map((a) => a.submission))
+      settled.forEach((outcome, i) => {
+        const { index } = accepted[i]!
+        if (outcome.status === 'fulfilled') results[index] = { index, status: outcome.value.outcome, acceptance: outcome.value.acceptance }
+        else if (outcome.reason instanceof ProblemError && outcome.reason.status < 500) results[index] = rejected(index, outcome.reason)
+        else throw outcome.reason
+      })
+      return { results }
     },
 
     getReport: async (request) => {
@@ -82,6 +83,8 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
     },
   }
 }
+
+type BatchResult = { index: number; status: SubmissionResult['outcome'] | 'rejected'; acceptance?: SubmissionResult['acceptance']; problem?: unknown }
 
 function rejected(index: number, error: ProblemError) {
   return { index, status: 'rejected' as const, problem: problemBody(error) }

@@ -10,7 +10,7 @@ import type { RoutingService } from '../routing/routing-service.ts'
 import { problem } from '../http/problems.ts'
 import { auditEntryBytes } from '../state/commit.ts'
 import { caseKeys } from './case-keys.ts'
-import { createIntakeBatcher } from './intake-batcher.ts'
+import { createIntakeBatcher, type IntakeRow } from './intake-batcher.ts'
 import { assertChannelAllowed } from './channels.ts'
 import { createReceiptSigner, type ReceiptClaims } from './receipt.ts'
 import type { CanonicalReport } from './report-types.ts'
@@ -66,7 +66,8 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger }
         throw error
       }))
 
-  async function submit(submission: Submission): Promise<SubmissionResult> {
+  /** Everything but the database: checks, ids, digests, the signed receipt, sealing, routing, audit entries. */
+  async function prepare(submission: Submission): Promise<{ item: IntakeRow; receipt: StoredReceipt }> {
     const { sender, report } = submission
     assertChannelAllowed(sender, report.channel)
     const keys = caseKeys(report)
@@ -132,10 +133,27 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger }
       directory_version: submission.directory.version,
       ruleset_version: rulesetVersion,
     })
-    return outcome(await store({ row: { ...row, ...routed }, keys, entries: [received, decided] }), receipt)
+    return { item: { row: { ...row, ...routed }, keys, entries: [received, decided] }, receipt }
   }
 
-  return { submit }
+  async function submit(submission: Submission): Promise<SubmissionResult> {
+    const { item, receipt } = await prepare(submission)
+    return outcome(await store(item), receipt)
+  }
+
+  /**
+   * Several reports stored in the order given (one batch, one transaction under load: a later one can
+   * be a duplicate of an earlier one). They are prepared concurrently, then handed to the batcher in
+   * order within one turn. Each settles on its own: one refused report never sinks the others.
+   */
+  async function submitInOrder(submissions: Submission[]): Promise<Array<PromiseSettledResult<SubmissionResult>>> {
+    const prepared = await Promise.allSettled(submissions.map(prepare))
+    return Promise.allSettled(
+      prepared.map((p) => (p.status === 'fulfilled' ? store(p.value.item).then((r) => outcome(r, p.value.receipt)) : Promise.reject(p.reason))),
+    )
+  }
+
+  return { submit, submitInOrder }
 }
 
 type StoredReceipt = Omit<Acceptance, 'case_id' | 'duplicate_of'>

@@ -336,3 +336,25 @@ t.test('the receipt key is created once, by the first report, with its audit ent
     [{ purpose: 'receipt', kid: jwks.keys[0].kid }],
   )
 })
+
+t.test('a full batch of 100: every report accepted in order, the last a duplicate of the first', async (t) => {
+  const ctx = await buildTestApp(t)
+  const reports = Array.from({ length: 100 }, (_, i) => {
+    const report = referral(`FULL-${i}`)
+    report.items = [{ url: `https://example.org/full/${i === 99 ? 0 : i}` }]
+    return report
+  })
+  const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports/batch', headers: await ctx.auth('be-hotline'), payload: { reports } })
+  t.equal(res.statusCode, 200)
+  const results = res.json().results
+  t.same(
+    results.map((r: { index: number }) => r.index),
+    reports.map((_, i) => i),
+  )
+  t.same(
+    results.slice(0, 99).map((r: { status: string }) => r.status),
+    Array(99).fill('accepted'),
+  )
+  t.match(results[99], { status: 'duplicate', acceptance: { duplicate_of: results[0].acceptance.id, case_id: results[0].acceptance.id } })
+  t.equal((await rows(ctx)).reports, 100)
+})
