@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { createAjv } from '../http/schema-compilers.ts'
-import { readSchemaFiles, SCHEMA_BASE } from '../http/schema-registry.ts'
+import { toFieldErrors } from '../http/field-errors.ts'
+import { schemaValidator } from '../http/schema-files.ts'
 import { auditClient } from './audit-client.ts'
 import { AuditError } from './audit-error.ts'
 import { readState, verifyLog, writeState } from './audit-verify.ts'
@@ -86,10 +86,10 @@ async function verifyEvidenceFile(file: string, values: Values): Promise<number>
   } catch (error) {
     throw new AuditError('AUDIT_BAD_EVIDENCE', `${file} cannot be read as JSON: ${(error as Error).message}`)
   }
-  const ajv = createAjv(await readSchemaFiles(), { coerceTypes: false })
-  const validate = ajv.getSchema(`${SCHEMA_BASE}audit-evidence.json`)!
+  const validate = await schemaValidator('audit-evidence.json')
   if (!validate(bundle)) {
-    throw new AuditError('AUDIT_BAD_EVIDENCE', `${file} is not an audit evidence bundle: ${ajv.errorsText(validate.errors)}`)
+    const problems = toFieldErrors(validate.errors ?? []).map((e) => `${e.pointer || '/'} ${e.message}`)
+    throw new AuditError('AUDIT_BAD_EVIDENCE', `${file} is not an audit evidence bundle: ${problems.join('; ')}`)
   }
   const verified = verifyEvidence(bundle as EvidenceBundle, policy)
   const { origin, size } = verified.checkpoint.checkpoint

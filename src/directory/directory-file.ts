@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { parse } from 'yaml'
-import { toFieldProblems } from '../http/schema-compilers.ts'
-import { createAjv } from '../http/schema-compilers.ts'
-import { readSchemaFiles, SCHEMA_BASE } from '../http/schema-registry.ts'
 import type { FieldProblem } from '../http/problems.ts'
+import { readDocumentFile } from '../http/schema-files.ts'
 import { checkDirectory, type DirectoryDocument } from './participant.ts'
 
 export class DirectoryFileError extends Error {
@@ -18,17 +14,13 @@ export class DirectoryFileError extends Error {
 
 /** Reads a directory from YAML or JSON and checks it against schemas/directory.v1.json and the cross-field rules. */
 export async function readDirectoryFile(file: string): Promise<DirectoryDocument> {
-  let document: unknown
-  try {
-    // YAML is a superset of JSON: one parser serves both; `uniqueKeys` refuses silently doubled keys
-    document = parse(await readFile(file, 'utf8'), { uniqueKeys: true, maxAliasCount: 0 })
-  } catch (error) {
-    throw new DirectoryFileError(file, [{ in: 'body', pointer: '', message: `cannot be read or parsed: ${(error as Error).message}` }])
-  }
-  const ajv = createAjv(await readSchemaFiles(), { coerceTypes: false })
-  const validate = ajv.getSchema(`${SCHEMA_BASE}directory.v1.json`)!
-  if (!validate(document)) throw new DirectoryFileError(file, toFieldProblems(validate.errors ?? [], 'body'))
-  const errors = checkDirectory(document as DirectoryDocument)
-  if (errors.length > 0) throw new DirectoryFileError(file, errors)
+  const { document, errors } = await readDocumentFile(file, 'directory.v1.json')
+  if (errors.length > 0)
+    throw new DirectoryFileError(
+      file,
+      errors.map((e) => ({ in: 'body' as const, ...e })),
+    )
+  const problems = checkDirectory(document as DirectoryDocument)
+  if (problems.length > 0) throw new DirectoryFileError(file, problems)
   return document as DirectoryDocument
 }

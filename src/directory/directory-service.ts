@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { createVersionedStore, type StoredVersion, type VersionSummary } from '../state/versioned-store.ts'
+import { createVersionedStore, type StoredVersion } from '../state/versioned-store.ts'
 import { diffDirectories, isEmptyDiff, type DirectoryDiff } from './diff.ts'
 import { checkDirectory, type DirectoryDocument, type Participant } from './participant.ts'
 
@@ -8,17 +8,9 @@ export interface DirectoryVersion extends StoredVersion<DirectoryDocument> {
   byClient: ReadonlyMap<string, Participant>
 }
 
-export type DirectoryVersionSummary = VersionSummary<DirectoryDiff>
-
-export interface PublishResult {
-  version: number
-  digest: string
-  summary: DirectoryDiff
-}
-
 export type DirectoryService = ReturnType<typeof createDirectoryService>
 
-export const EMPTY_DIRECTORY: DirectoryDocument = { schema_version: '1', participants: [] }
+const EMPTY_DIRECTORY: DirectoryDocument = { schema_version: '1', participants: [] }
 
 /**
  * The directory of participants, versioned in PostgreSQL. Every request needs the version in force

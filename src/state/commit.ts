@@ -33,7 +33,7 @@ export function auditEntryBytes(event: AuditEvent): Buffer {
   return Buffer.from(canonicalize(event), 'utf8')
 }
 
-export async function appendAuditEntries(tx: pg.ClientBase, events: AuditEvent[]): Promise<void> {
+async function appendAuditEntries(tx: pg.ClientBase, events: AuditEvent[]): Promise<void> {
   if (events.length === 0) return
   await tx.query('INSERT INTO audit_entries (entry) SELECT unnest($1::bytea[])', [events.map(auditEntryBytes)])
 }
