@@ -5,7 +5,11 @@ import { startAuditLog } from './audit/audit-runtime.ts'
 import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrate, readMigrations, type Migration } from './db/migrate.ts'
+import { resolveEncryptionKey } from './config/encryption-key.ts'
+import { ensureSigningKeys } from './crypto/gateway-keys.ts'
+import { createSealer } from './crypto/sealer.ts'
 import { loggerOptions } from './logging/logger.ts'
+import { createReadinessCheck } from './ops/health.ts'
 import { startDevAuth } from './auth/dev-mode.ts'
 
 export interface ServeOptions {
@@ -24,6 +28,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   try {
     if (options.migrate) await applyMigrations(database, migrations, logger)
     devAuth = config.oidcIssuer ? undefined : await startDevAuth(config, database, logger)
+    await ensureKeys(config, database, migrations, logger)
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
     const built = await buildApp({ config: runtime, database, migrations, logger })
     app = built
@@ -61,6 +66,13 @@ async function applyMigrations(database: Database, migrations: Migration[], logg
   const applied = await migrate(database.pool, migrations, (m) => logger.info({ migration: m.file }, 'migration applied'))
   logger.info({ applied: applied.length, total: migrations.length }, 'database schema is up to date')
   return applied
+}
+
+/** The gateway's signing keys exist from its first start (on a schema that is up to date; else at first use). */
+async function ensureKeys(config: Config, database: Database, migrations: Migration[], logger: Logger): Promise<void> {
+  if (!(await createReadinessCheck(database, migrations)()).ready) return
+  const keys = await ensureSigningKeys(database.pool, createSealer(await resolveEncryptionKey(config, logger)))
+  logger.info({ keys: keys.map(({ purpose, kid }) => ({ purpose, kid })) }, 'signing keys ready')
 }
 
 function docsUrl(config: Config, address: string): string {

@@ -24,6 +24,37 @@ t.test('serve on PostgreSQL: migrates, answers, and a SIGTERM exits 0 promptly',
   t.match(exit.stdout, /shutting down/)
 })
 
+t.test('the signing keys exist from the first start, are published, and a restart keeps them', async (t) => {
+  const url = await createTestDatabase(t)
+  const first = await startGateway({ DATABASE_URL: url })
+  const jwks = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string; crv: string }> }
+  t.equal(jwks.keys.length, 1, 'the receipt key is published before any report')
+  t.match(jwks.keys[0], { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' })
+  const auditKey = await fetch(`${first.url}/v1/audit/key`)
+  t.equal(auditKey.status, 200, 'and the checkpoint verifier key')
+  t.match(
+    first.logs().find((l) => l.msg === 'signing keys ready'),
+    { keys: [{ purpose: 'receipt', kid: jwks.keys[0]!.kid }, { purpose: 'checkpoint' }] },
+  )
+  t.equal((await first.stop()).code, 0)
+
+  const second = await startGateway({ DATABASE_URL: url })
+  t.teardown(() => second.stop())
+  const again = (await (await fetch(`${second.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }
+  t.same(
+    again.keys.map((k) => k.kid),
+    [jwks.keys[0]!.kid],
+    'the same key after a restart',
+  )
+  const db = new pg.Client(url)
+  await db.connect()
+  t.teardown(() => db.end())
+  const { rows } = await db.query(
+    "SELECT count(*)::int AS keys, (SELECT count(*)::int FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'gateway_key.published') AS published FROM gateway_keys",
+  )
+  t.same(rows[0], { keys: 2, published: 2 }, 'two keys, each created and audited once')
+})
+
 t.test('an in-flight request finishes during graceful shutdown', async (t) => {
   const url = await createTestDatabase(t)
   const gateway = await startGateway({ DATABASE_URL: url })

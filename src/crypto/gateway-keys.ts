@@ -41,6 +41,16 @@ export async function activeKey(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpo
   })
 }
 
+/**
+ * Creates any missing active signing key, so the published key sets (/.well-known/jwks.json,
+ * /v1/audit/key) are complete from the first start, before the first report or checkpoint needs one.
+ */
+export async function ensureSigningKeys(pool: pg.Pool, sealer: Sealer): Promise<GatewayKey[]> {
+  const keys: GatewayKey[] = []
+  for (const purpose of Object.keys(KEY_LOCKS) as KeyPurpose[]) keys.push(await activeKey(pool, sealer, purpose))
+  return keys
+}
+
 /** Every key of a purpose, active first: verifiers need retired keys for what they signed. */
 export async function allKeys(pool: pg.Pool | pg.ClientBase, sealer: Sealer, purpose: KeyPurpose): Promise<GatewayKey[]> {
   return readKeys(pool, sealer, purpose, false)
