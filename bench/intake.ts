@@ -3,7 +3,7 @@
 // the ratio. Usage: node --import tsx bench/intake.ts [seconds=10] [connections=50] [rounds=2]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import pg from 'pg'
@@ -59,7 +59,53 @@ function uniqueReport(): string {
   return JSON.stringify(report)
 }
 
-async function load(url: string, token?: string): Promise<{ rps: number; p99: number; non2xx: number; errors: number }> {
+/** CPU seconds used so far by a process (utime + stime from /proc, Linux only; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds of every PostgreSQL process now running, by pid. */
+function postgresCpu(): Map<number, number> {
+  const cpu = new Map<number, number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() === 'postgres') cpu.set(Number(name), cpuSeconds(Number(name)))
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return cpu
+}
+
+/**
+ * Where the CPU went during a load: the server process, PostgreSQL (all its processes) and the load
+ * generator (this process), in µs per request. On a shared machine the rates move with other load;
+ * CPU time per request moves much less, so it shows what a change saved even when rates are noisy.
+ */
+function cpuMeter(server: ChildProcess) {
+  const client = () => {
+    const usage = process.cpuUsage()
+    return (usage.user + usage.system) / 1e6
+  }
+  const before = { server: cpuSeconds(server.pid!), postgres: postgresCpu(), client: client() }
+  return (requests: number) => {
+    const postgresAfter = postgresCpu()
+    let postgres = 0
+    for (const [pid, seconds] of postgresAfter) postgres += seconds - (before.postgres.get(pid) ?? 0)
+    const per = (seconds: number) => Math.round((seconds * 1e6) / requests)
+    return { server: per(cpuSeconds(server.pid!) - before.server), postgres: per(postgres), client: per(client() - before.client) }
+  }
+}
+
+async function load(server: { child: ChildProcess; info: { url: string; token?: string } }) {
+  const { url, token } = server.info
+  const meter = cpuMeter(server.child)
   const result = await autocannon({
     url: `${url}/v1/reports`,
     method: 'POST',
@@ -68,7 +114,8 @@ async function load(url: string, token?: string): Promise<{ rps: number; p99: nu
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     requests: [{ setupRequest: (request) => ({ ...request, body: uniqueReport() }) }],
   })
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+  const cpu = meter(result.requests.total)
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, cpu }
 }
 
 const baselineDb = await database('bench_intake_baseline')
@@ -78,11 +125,11 @@ const gateway = await start('gateway', gatewayDb)
 console.error(`report size ~${uniqueReport().length} bytes; ${rounds} rounds of ${seconds}s, ${connections} connections`)
 const rates = { baseline: [] as number[], gateway: [] as number[] }
 try {
-  await load(baseline.info.url) // warm-up, not counted
-  await load(gateway.info.url, gateway.info.token)
+  await load(baseline) // warm-up, not counted
+  await load(gateway)
   for (let round = 1; round <= rounds; round++) {
-    const b = await load(baseline.info.url)
-    const g = await load(gateway.info.url, gateway.info.token)
+    const b = await load(baseline)
+    const g = await load(gateway)
     if (g.non2xx > 0 || g.errors > 0 || b.non2xx > 0)
       throw new Error(`failures: gateway non2xx=${g.non2xx} errors=${g.errors}, baseline non2xx=${b.non2xx}`)
     rates.baseline.push(b.rps)
@@ -90,6 +137,8 @@ try {
     console.log(
       `round ${round}: baseline ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms), gateway ${g.rps.toFixed(0)} req/s (p99 ${g.p99} ms), ratio ${(g.rps / b.rps).toFixed(2)}`,
     )
+    const cpu = (c: typeof b.cpu) => `server ${c.server}, postgres ${c.postgres}, load generator ${c.client}`
+    console.log(`  CPU µs per request: baseline ${cpu(b.cpu)}; gateway ${cpu(g.cpu)}`)
   }
 } finally {
   baseline.child.kill('SIGINT')

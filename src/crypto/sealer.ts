@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto'
+import { randomView } from './random-pool.ts'
 
 /**
  * Encryption at rest with AES-256-GCM under keys derived (HKDF-SHA256) from the one ENCRYPTION_KEY
@@ -31,7 +32,7 @@ export function createSealer(masterKey: Buffer): Sealer {
   }
   return {
     seal(purpose, plaintext, context) {
-      const nonce = randomBytes(12)
+      const nonce = randomView(12) // used synchronously: createCipheriv and Buffer.concat copy it
       const cipher = createCipheriv('aes-256-gcm', subkey(purpose), nonce)
       // the context (e.g. the key id or report id) is bound in: a sealed value cannot be moved to another row
       cipher.setAAD(Buffer.from(context, 'utf8'))

@@ -12,7 +12,7 @@ import { auditEntryBytes } from '../state/commit.ts'
 import { caseKeys } from './case-keys.ts'
 import { createIntakeBatcher, type IntakeRow } from './intake-batcher.ts'
 import { assertChannelAllowed } from './channels.ts'
-import { createReceiptSigner, type ReceiptClaims } from './receipt.ts'
+import { createReceiptSigner, receiptClaims, type ReceiptClaims } from './receipt.ts'
 import type { CanonicalReport } from './report-types.ts'
 import { uuid7 } from './uuid7.ts'
 
@@ -80,7 +80,7 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger }
       report_sha256: canonicalDigest(report).toString('hex'),
       status_url: `${publicUrl ?? ''}/v1/reports/${id}`,
     }
-    const receipt = { id, ...claims, receipt: (await receiptSigner())(claims) }
+    const signing = (await receiptSigner())(claims)
     const payloadDigest = sha256(submission.payload.bytes)
     const { contact, ...reporter } = report.reporter as CanonicalReport['reporter'] & { contact?: unknown }
     const row = {
@@ -95,7 +95,6 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger }
       received_at: receivedAt,
       canonical: { ...report, reporter },
       contact_sealed: contact ? sealer.seal('reporter-contact', Buffer.from(JSON.stringify(contact)), id).toString('base64') : null,
-      receipt,
       directory_version: submission.directory.version,
     }
     const { decision, rulesetVersion } = await routing.decide(report, sender, submission.directory)
@@ -104,14 +103,8 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger }
       decision,
       ruleset_version: rulesetVersion,
       decided_at: decidedAt,
-      destinations: decision.destinations.map((d) => ({
-        id: uuid7(),
-        participant_id: d.participant_id,
-        urgent: d.urgent,
-        rules: d.rules,
-        items: d.items,
-        format: d.format,
-      })),
+      // one handoff per destination, in the decision's order (migrations/0011_intake_slim.sql)
+      handoff_ids: decision.destinations.map(() => uuid7()),
     }
     const received = auditEntryBytes({
       type: 'report.received',
@@ -133,7 +126,8 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger }
       directory_version: submission.directory.version,
       ruleset_version: rulesetVersion,
     })
-    return { item: { row: { ...row, ...routed }, keys, entries: [received, decided] }, receipt }
+    const jws = await signing
+    return { item: { row: { ...row, receipt: jws, ...routed }, keys, entries: [received, decided] }, receipt: { id, ...claims, receipt: jws } }
   }
 
   async function submit(submission: Submission): Promise<SubmissionResult> {
@@ -163,7 +157,7 @@ interface StoreResult {
   status?: string
   case_id?: string
   duplicate_of?: string | null
-  receipt?: StoredReceipt
+  receipt?: StoredReceipt | string
   id?: string
 }
 
@@ -172,7 +166,7 @@ function outcome(result: StoreResult, fresh: StoredReceipt): SubmissionResult {
     case 'accepted':
     case 'replay': {
       // a replay answers with the receipt of the first submission, not the one just signed
-      const stored = result.status === 'replay' ? result.receipt! : fresh
+      const stored = result.status === 'replay' ? storedReceipt(result.receipt!) : fresh
       return {
         outcome: result.status === 'replay' ? 'replayed' : result.duplicate_of ? 'duplicate' : 'accepted',
         acceptance: { ...stored, case_id: result.case_id!, duplicate_of: result.duplicate_of ?? null },
@@ -187,6 +181,13 @@ function outcome(result: StoreResult, fresh: StoredReceipt): SubmissionResult {
     default:
       throw new Error(`intake_report returned an unknown status ${result.status}`)
   }
+}
+
+/** A stored receipt: the compact JWS, whose payload holds every claim (older rows hold the whole answer). */
+function storedReceipt(stored: StoredReceipt | string): StoredReceipt {
+  if (typeof stored !== 'string') return stored
+  const claims = receiptClaims(stored)
+  return { id: claims.report_id, ...claims, receipt: stored }
 }
 
 function sha256(bytes: Buffer): string {
