@@ -52,7 +52,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     geoPath: config.geoipDb ?? BUNDLED_GEOIP_DB,
     cacheMs: config.directoryCacheMs,
   })
-  const intake = createIntakeService({ pool: database.pool, sealer, routing, publicUrl: config.publicUrl, logger: options.logger })
+  const intake = createIntakeService({
+    pool: database.pool,
+    sealer,
+    routing,
+    publicUrl: config.publicUrl,
+    logger: options.logger,
+    keyCheckMs: config.keyCheckMs,
+  })
   const compilers = createSchemaCompilers(contract.schemas)
   const app = await createContractServer({
     contract,

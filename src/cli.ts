@@ -18,12 +18,14 @@ Usage:
                                          verify the audit log: checkpoint signature, consistency, every entry
   hotline-gateway audit verify-evidence FILE --key VKEY
                                          check an audit evidence bundle offline (audit --help for more)
+  hotline-gateway keys list|rotate PURPOSE
+                                         list or rotate the gateway's signing keys (keys --help)
   hotline-gateway witness keygen|serve   run a witness that cosigns the gateway's checkpoints (witness --help)
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
 LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL, OIDC_ISSUER, OIDC_AUDIENCE,
-ENCRYPTION_KEY, GATEWAY_HOME_COUNTRY, GEOIP_DB, DIRECTORY_CACHE_MS, RATE_LIMIT_PUBLIC,
+ENCRYPTION_KEY, GATEWAY_HOME_COUNTRY, GEOIP_DB, DIRECTORY_CACHE_MS, KEY_CHECK_MS, RATE_LIMIT_PUBLIC,
 RATE_LIMIT_PARTICIPANT, AUDIT_LOG_ORIGIN, AUDIT_WITNESSES.
 Without DATABASE_URL the gateway runs on embedded PGlite under DATA_DIR.`
 
@@ -50,6 +52,10 @@ const COMMANDS: Record<string, Command> = {
   async witness(args) {
     const { witnessCommand } = await import('./audit/witness-cli.ts')
     return witnessCommand(args)
+  },
+  async keys(args) {
+    const { keysCommand } = await import('./crypto/keys-cli.ts')
+    return keysCommand(args)
   },
   async directory(args) {
     const { directoryCommand } = await import('./directory/directory-cli.ts')

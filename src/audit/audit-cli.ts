@@ -17,6 +17,7 @@ export const AUDIT_HELP = `Usage:
       --state FILE  remembers the checkpoint that verified and, next time, checks that the log only grew
       --full        downloads every entry and recomputes the root (progress on stderr)
       The token (audit:read) comes from --token or HOTLINE_GATEWAY_TOKEN.
+      --key may be given more than once (a log's keys across a rotation): a signature by any of them counts.
   hotline-gateway audit verify-evidence FILE --key VKEY [--witness WVKEY ... [--quorum K]]
       Checks an evidence bundle (GET /v1/audit/evidence) offline.
 
@@ -25,7 +26,7 @@ Exit status: 0 everything holds; 1 a check failed (the log is not what it claims
 
 const OPTIONS = {
   url: { type: 'string' },
-  key: { type: 'string' },
+  key: { type: 'string', multiple: true },
   state: { type: 'string' },
   full: { type: 'boolean', default: false },
   token: { type: 'string' },
@@ -53,7 +54,7 @@ export async function auditCommand(args: string[]): Promise<number> {
   }
 }
 
-type Values = { url?: string; key?: string; state?: string; full?: boolean; token?: string; witness?: string[]; quorum?: string }
+type Values = { url?: string; key?: string[]; state?: string; full?: boolean; token?: string; witness?: string[]; quorum?: string }
 
 async function verify(values: Values): Promise<number> {
   if (!values.url) throw new UsageError('--url is required')
@@ -104,14 +105,17 @@ async function verifyEvidenceFile(file: string, values: Values): Promise<number>
 }
 
 function policyFrom(values: Values): WitnessPolicy {
-  if (!values.key) throw new UsageError('--key is required: the log verifier key, <name>+<hash>+<base64>')
-  const log = parseKey('--key', () => newNoteVerifier(values.key!))
+  if (!values.key?.length) throw new UsageError('--key is required: the log verifier key, <name>+<hash>+<base64>')
+  const logs = values.key.map((key) => parseKey('--key', () => newNoteVerifier(key)))
+  const log = logs[0]!
+  if (logs.some((other) => other.name !== log.name))
+    throw new UsageError('every --key must name the same log (origin): these are keys of one log, old and new')
   const witnesses = (values.witness ?? []).map((w) => parseKey('--witness', () => newCosignatureVerifier(w)))
   const quorum = values.quorum === undefined ? witnesses.length : Number(values.quorum)
   if (!Number.isInteger(quorum) || quorum < 0 || quorum > witnesses.length) {
     throw new UsageError(`--quorum must be a whole number between 0 and the number of --witness keys (${witnesses.length})`)
   }
-  return { log, origin: log.name, witnesses, quorum, now: Math.floor(Date.now() / 1000), maxFutureSeconds: 300 }
+  return { log: logs, origin: log.name, witnesses, quorum, now: Math.floor(Date.now() / 1000), maxFutureSeconds: 300 }
 }
 
 function parseKey<T>(option: string, parse: () => T): T {

@@ -45,7 +45,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifiedState> 
   const { origin, size, hash: root } = witnessed.checkpoint
   say(`checkpoint: ${origin}, tree size ${size}, root ${root.toString('base64')}`)
   say(
-    `signature: valid, by ${policy.log.name}${witnessed.witnesses.length > 0 ? `; cosigned by ${witnessed.witnesses.map((w) => w.name).join(', ')}` : ''}`,
+    `signature: valid, by ${witnessed.log.name} (key hash ${witnessed.log.keyHash.toString(16).padStart(8, '0')})${witnessed.witnesses.length > 0 ? `; cosigned by ${witnessed.witnesses.map((w) => w.name).join(', ')}` : ''}`,
   )
 
   if (previous) {

@@ -147,8 +147,8 @@ export function generateCosignerKey(name: string): { signerKey: string; verifier
 }
 
 export interface WitnessPolicy {
-  /** The log's own signature key (required). */
-  log: NoteVerifier
+  /** The log's own signature key (required), or several (across a key rotation): one valid signature suffices. */
+  log: NoteVerifier | readonly NoteVerifier[]
   /** Expected checkpoint origin; usually the log key's name. */
   origin?: string
   /** Trusted witnesses; each counts once. */
@@ -163,6 +163,8 @@ export interface WitnessPolicy {
 export interface WitnessedCheckpoint {
   checkpoint: Checkpoint & { extensions: string[] }
   note: Note
+  /** The log key whose signature verified. */
+  log: { name: string; keyHash: number }
   /** Witnesses whose cosignature counted, in note order. */
   witnesses: { name: string; keyHash: number; timestamp?: number }[]
 }
@@ -174,7 +176,8 @@ export interface WitnessedCheckpoint {
  * CosignatureError.
  */
 export function verifyWitnessedCheckpoint(msg: string | Uint8Array, policy: WitnessPolicy): WitnessedCheckpoint {
-  const { log, witnesses, quorum } = policy
+  const { witnesses, quorum } = policy
+  const logs = ([] as NoteVerifier[]).concat(policy.log)
   if (!Number.isInteger(quorum) || quorum < 0 || quorum > witnesses.length) {
     throw new CosignatureError('COSIG_BAD_POLICY', `quorum ${quorum} of ${witnesses.length} witnesses`)
   }
@@ -182,14 +185,15 @@ export function verifyWitnessedCheckpoint(msg: string | Uint8Array, policy: Witn
   try {
     // The same verifier object listed twice is one key; distinct verifiers sharing a name and
     // key hash stay ambiguous (NOTE_AMBIGUOUS_KEY), as in Go.
-    note = openNote(msg, [...new Set([log, ...witnesses])])
+    note = openNote(msg, [...new Set([...logs, ...witnesses])])
   } catch (e) {
     if (e instanceof NoteError && e.code === 'NOTE_UNVERIFIED') throw new CosignatureError('COSIG_MISSING_LOG_SIGNATURE', 'no valid log signature')
     throw e
   }
   const id = (name: string, hash: number) => `${name}+${hash}`
   const verified = new Map(note.sigs.map((s) => [id(s.name, s.hash), s]))
-  if (!verified.has(id(log.name, log.keyHash))) throw new CosignatureError('COSIG_MISSING_LOG_SIGNATURE', 'no valid log signature')
+  const signer = logs.find((log) => verified.has(id(log.name, log.keyHash)))
+  if (!signer) throw new CosignatureError('COSIG_MISSING_LOG_SIGNATURE', 'no valid log signature')
   const checkpoint = parseCheckpoint(note.text)
   if (policy.origin !== undefined && checkpoint.origin !== policy.origin) {
     throw new CosignatureError('COSIG_WRONG_ORIGIN', `origin ${JSON.stringify(checkpoint.origin)}, expected ${JSON.stringify(policy.origin)}`)
@@ -208,5 +212,5 @@ export function verifyWitnessedCheckpoint(msg: string | Uint8Array, policy: Witn
   if (counted.length < quorum) {
     throw new CosignatureError('COSIG_POLICY_UNSATISFIED', `${counted.length} of the required ${quorum} witness cosignatures`)
   }
-  return { checkpoint, note, witnesses: counted }
+  return { checkpoint, note, log: { name: signer.name, keyHash: signer.keyHash }, witnesses: counted }
 }

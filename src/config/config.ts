@@ -18,6 +18,7 @@ export interface Config {
   oidcIssuer: string | undefined
   oidcAudience: string
   directoryCacheMs: number
+  keyCheckMs: number
   encryptionKey: string | undefined
   homeCountry: string
   auditLogOrigin: string | undefined
@@ -51,6 +52,13 @@ const envSchema = {
       description: 'an absolute URI (RFC 8707 resource indicator), e.g. https://gateway.example.org/api',
     },
     DIRECTORY_CACHE_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
+    KEY_CHECK_MS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 300000,
+      default: 10000,
+      description: 'how often a process checks for a rotated signing key (milliseconds)',
+    },
     ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 random bytes, base64 (openssl rand -base64 32)' },
     GATEWAY_HOME_COUNTRY: { type: 'string', pattern: '^[A-Z]{2}$', default: 'BE', description: 'an ISO 3166-1 alpha-2 code, upper case' },
     GEOIP_DB: { type: 'string', minLength: 1, description: 'the path of an IP-to-country .mmdb file' },
@@ -101,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidcIssuer: values.OIDC_ISSUER as string | undefined,
     oidcAudience: values.OIDC_AUDIENCE as string,
     directoryCacheMs: values.DIRECTORY_CACHE_MS as number,
+    keyCheckMs: values.KEY_CHECK_MS as number,
     encryptionKey: values.ENCRYPTION_KEY as string | undefined,
     homeCountry: values.GATEWAY_HOME_COUNTRY as string,
     auditLogOrigin: values.AUDIT_LOG_ORIGIN as string | undefined,

@@ -30,15 +30,79 @@ export async function activeKey(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpo
     await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCKS[purpose]])
     const raced = await readKeys(tx, sealer, purpose, true)
     if (raced[0]) return { result: raced[0], audit: [] }
-    const key = await createKey(purpose)
-    await tx.query('INSERT INTO gateway_keys (kid, purpose, public_jwk, private_sealed) VALUES ($1, $2, $3, $4)', [
-      key.kid,
-      purpose,
-      JSON.stringify(key.publicJwk),
-      sealer.seal('private-key', key.privateKey.export({ format: 'der', type: 'pkcs8' }), key.kid),
-    ])
-    return { result: key, audit: [{ type: 'gateway_key.published', at: new Date().toISOString(), purpose, kid: key.kid }] }
+    const key = await insertKey(tx, sealer, purpose)
+    return { result: key, audit: [published(key)] }
   })
+}
+
+/**
+ * Rotation: the active key of `purpose` is retired and a new one takes its place, in one transaction
+ * with both audit entries. Retired keys stay published (what they signed stays verifiable) and are
+ * never used to sign again; every process picks up the new key (see activeKeyWatcher).
+ */
+export async function rotateKey(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpose): Promise<{ retired: string | null; key: GatewayKey }> {
+  return commitChange(pool, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCKS[purpose]])
+    const { rows } = await tx.query<{ kid: string }>(
+      'UPDATE gateway_keys SET retired_at = now() WHERE purpose = $1 AND retired_at IS NULL RETURNING kid',
+      [purpose],
+    )
+    const key = await insertKey(tx, sealer, purpose)
+    const at = new Date().toISOString()
+    const retired = rows.map((row) => ({ type: 'gateway_key.retired', at, purpose, kid: row.kid }))
+    return { result: { retired: rows[0]?.kid ?? null, key }, audit: [...retired, published(key)] }
+  })
+}
+
+/**
+ * The active key of `purpose` for a long-running signer: loaded once, then its kid is re-read at
+ * most every `checkMs` in the background (one small query), so a rotation made by any process
+ * reaches this one within about `checkMs` without a query on the signing path.
+ */
+export function activeKeyWatcher(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpose, checkMs: number) {
+  let current: Promise<GatewayKey> | undefined
+  let checkedAt = 0
+  let checking = false
+  const load = () =>
+    (current = activeKey(pool, sealer, purpose).catch((error) => {
+      current = undefined
+      throw error
+    }))
+  async function check(): Promise<void> {
+    checking = true
+    try {
+      const { rows } = await pool.query<{ kid: string }>('SELECT kid FROM gateway_keys WHERE purpose = $1 AND retired_at IS NULL', [purpose])
+      if (rows[0]?.kid !== (await current)?.kid) await load()
+    } catch {
+      // keep signing with the key we have; the next check tries again
+    } finally {
+      checkedAt = Date.now()
+      checking = false
+    }
+  }
+  return (): Promise<GatewayKey> => {
+    if (!current) {
+      checkedAt = Date.now()
+      return load()
+    }
+    if (!checking && Date.now() - checkedAt > checkMs) void check()
+    return current
+  }
+}
+
+async function insertKey(tx: pg.ClientBase, sealer: Sealer, purpose: KeyPurpose): Promise<GatewayKey> {
+  const key = await createKey(purpose)
+  await tx.query('INSERT INTO gateway_keys (kid, purpose, public_jwk, private_sealed) VALUES ($1, $2, $3, $4)', [
+    key.kid,
+    purpose,
+    JSON.stringify(key.publicJwk),
+    sealer.seal('private-key', key.privateKey.export({ format: 'der', type: 'pkcs8' }), key.kid),
+  ])
+  return key
+}
+
+function published(key: GatewayKey) {
+  return { type: 'gateway_key.published', at: new Date().toISOString(), purpose: key.purpose, kid: key.kid }
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { canonicalDigest } from '../crypto/jcs.ts'
-import { activeKey } from '../crypto/gateway-keys.ts'
+import { activeKeyWatcher, type GatewayKey } from '../crypto/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
@@ -51,20 +51,22 @@ export interface IntakeServiceOptions {
   routing: RoutingService
   publicUrl: string | undefined
   logger: Logger
+  /** how often to look for a rotated receipt key (KEY_CHECK_MS) */
+  keyCheckMs: number
 }
 
-export function createIntakeService({ pool, sealer, routing, publicUrl, logger }: IntakeServiceOptions) {
+export function createIntakeService({ pool, sealer, routing, publicUrl, logger, keyCheckMs }: IntakeServiceOptions) {
   const store = createIntakeBatcher(pool, (error, attempt) =>
     logger.warn({ code: (error as { code?: string }).code, attempt }, 'intake batch retried after a deadlock'),
   )
-  let signer: Promise<ReturnType<typeof createReceiptSigner>> | undefined
-  const receiptSigner = () =>
-    (signer ??= activeKey(pool, sealer, 'receipt')
-      .then(createReceiptSigner)
-      .catch((error) => {
-        signer = undefined
-        throw error
-      }))
+  const receiptKey = activeKeyWatcher(pool, sealer, 'receipt', keyCheckMs)
+  const signers = new WeakMap<GatewayKey, ReturnType<typeof createReceiptSigner>>()
+  const receiptSigner = async () => {
+    const key = await receiptKey()
+    let signer = signers.get(key)
+    if (!signer) signers.set(key, (signer = createReceiptSigner(key)))
+    return signer
+  }
 
   /** Everything but the database: checks, ids, digests, the signed receipt, sealing, routing, audit entries. */
   async function prepare(submission: Submission): Promise<{ item: IntakeRow; receipt: StoredReceipt }> {
