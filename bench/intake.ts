@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { startDevIssuer } from '../src/auth/dev-issuer.ts'
 
 const [seconds = 10, connections = 50, rounds = 2] = process.argv.slice(2).map(Number)
 const ADMIN = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -24,7 +25,25 @@ async function database(name: string): Promise<string> {
   return url.href
 }
 
-async function start(mode: string, url: string): Promise<{ child: ChildProcess; info: { url: string; token?: string } }> {
+const AUDIENCE = 'urn:hotline-gateway:bench'
+
+/** The IdP runs here, outside the servers measured, as a real deployment's IdP would. */
+async function startIssuer() {
+  const issuer = await startDevIssuer({
+    audience: AUDIENCE,
+    accessTokenTtlSeconds: 3600,
+    clients: [{ clientId: 'be-hotline', scopes: ['reports:write'], secret: 'bench' }],
+  })
+  const response = await fetch(`${issuer.issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('be-hotline:bench').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: AUDIENCE }),
+  })
+  const { access_token: token } = (await response.json()) as { access_token: string }
+  return { issuer, token }
+}
+
+async function start(mode: string, url: string, issuer = ''): Promise<{ child: ChildProcess; info: { url: string; token?: string } }> {
   const child = spawn(
     process.execPath,
     [
@@ -36,6 +55,8 @@ async function start(mode: string, url: string): Promise<{ child: ChildProcess; 
       new URL('./intake-server.ts', import.meta.url).pathname,
       mode,
       url,
+      issuer,
+      AUDIENCE,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
@@ -121,7 +142,9 @@ async function load(server: { child: ChildProcess; info: { url: string; token?: 
 const baselineDb = await database('bench_intake_baseline')
 const gatewayDb = await database('bench_intake_gateway')
 const baseline = await start('baseline', baselineDb)
-const gateway = await start('gateway', gatewayDb)
+const { issuer, token } = await startIssuer()
+const started = await start('gateway', gatewayDb, issuer.issuer)
+const gateway = { ...started, info: { ...started.info, token } }
 console.error(`report size ~${uniqueReport().length} bytes; ${rounds} rounds of ${seconds}s, ${connections} connections`)
 const rates = { baseline: [] as number[], gateway: [] as number[] }
 try {
@@ -143,6 +166,7 @@ try {
 } finally {
   baseline.child.kill('SIGINT')
   gateway.child.kill('SIGINT')
+  await issuer.close()
 }
 // each round pairs a baseline and a gateway run made back to back, so the ratio of sums compares like with like
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
