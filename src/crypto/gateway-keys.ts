@@ -37,7 +37,12 @@ export async function activeKey(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpo
       JSON.stringify(key.publicJwk),
       sealer.seal('private-key', key.privateKey.export({ format: 'der', type: 'pkcs8' }), key.kid),
     ])
-    return { result: key, audit: [{ type: 'gateway_key.published', at: new Date().toISOString(), purpose, kid: key.kid }] }
+    return {
+      result: key,
+      audit: [{ type: 'gateway_key.published', at: new Date().toISOString(), purpose, kid: key.kid }],
+      // evidence of what this key signed points at the entry that published it
+      link: async (link, [entryId]) => void (await link.query('UPDATE gateway_keys SET published_entry_id = $2 WHERE kid = $1', [key.kid, entryId])),
+    }
   })
 }
 
