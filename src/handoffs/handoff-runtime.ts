@@ -1,0 +1,18 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.ts'
+import { resolveEncryptionKey } from '../config/encryption-key.ts'
+import { createSealer } from '../crypto/sealer.ts'
+import type { Database } from '../db/database.ts'
+import { startHandoffWorker, type RunningHandoffWorker } from './handoff-worker.ts'
+
+/** The handoff outbox worker of this process (every process runs one; SKIP LOCKED shares the work). */
+export async function startHandoffDelivery(options: { config: Config; database: Database; logger: Logger }): Promise<RunningHandoffWorker> {
+  const { config, database, logger } = options
+  const sealer = createSealer(await resolveEncryptionKey(config, logger))
+  return startHandoffWorker({ pool: database.pool, sealer, logger, issuer: manifestIssuer(config) })
+}
+
+/** The manifests' `iss`: the gateway's public URL, else its audit log origin, else its name. */
+export function manifestIssuer(config: Pick<Config, 'publicUrl' | 'auditLogOrigin'>): string {
+  return config.publicUrl ?? config.auditLogOrigin ?? 'hotline-gateway'
+}
