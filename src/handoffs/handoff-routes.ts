@@ -21,11 +21,11 @@ export function handoffHandlers({ pool, handoffs, evidence }: HandoffHandlerDeps
     getHandoff: async (request) => handoffs.get(idOf(request.params), request.principal!),
     postHandoffReceipt: async (request) => {
       const { receipt } = request.body as { receipt: string }
-      return handoffs.receipt(idOf(request.params), request.principal!, receipt)
+      return handoffs.receipt(idOf(request.params), request.principal!.participant, receipt)
     },
     postHandoffStatus: async (request) => {
       const { status } = request.body as { status: string }
-      return handoffs.status(idOf(request.params), request.principal!, status)
+      return handoffs.status(idOf(request.params), request.principal!.participant, status)
     },
     getHandoffEvidence: async (request) => {
       const id = idOf(request.params)

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Principal } from '../auth/access.ts'
+import type { Participant } from '../directory/participant.ts'
 import { sha256Hex } from '../crypto/jws.ts'
 import { toFieldErrors } from '../http/field-errors.ts'
 import { problem } from '../http/problems.ts'
@@ -61,17 +62,17 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     return presentHandoff(requireVisible(await loadHandoff(pool, id), id, principal))
   }
 
-  async function receipt(id: string, principal: Principal, jws: string) {
+  async function receipt(id: string, participant: Participant, jws: string) {
     const digest = sha256Hex(jws)
     return commitChange(pool, async (tx) => {
-      const row = await addressedTo(tx, id, principal)
+      const row = await addressedTo(tx, id, participant)
       if (row.state === 'received') {
         if (row.receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
         throw problem('HG_CONFLICT', `handoff ${id} already has another receipt`)
       }
       if (row.state !== 'ready' && row.state !== 'sent')
         throw problem('HG_CONFLICT', `handoff ${id} has not been signed; there is nothing to receipt`)
-      const signed = await verifyFrom(principal, jws, HANDOFF_RECEIPT_TYP, 'receipt')
+      const signed = await verifyFrom(participant, jws, HANDOFF_RECEIPT_TYP, 'receipt')
       await checkClaims('handoff-receipt-claims.json', signed, row, 'receipt')
       const at = new Date()
       await tx.query(
@@ -96,16 +97,16 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     })
   }
 
-  async function status(id: string, principal: Principal, jws: string) {
+  async function status(id: string, participant: Participant, jws: string) {
     const digest = sha256Hex(jws)
     return commitChange(pool, async (tx) => {
-      const row = await addressedTo(tx, id, principal)
+      const row = await addressedTo(tx, id, participant)
       if (row.statuses.some((s) => s.sha256 === digest)) return { result: presentHandoff(row), audit: [] }
       if (row.state !== 'received') throw problem('HG_CONFLICT', `handoff ${id} has no receipt yet: post the receipt first`)
       const last = row.statuses.at(-1)
       if (last?.status === 'closed') throw problem('HG_CONFLICT', `handoff ${id} is closed`)
       if (row.statuses.length >= MAX_STATUSES) throw problem('HG_CONFLICT', `handoff ${id} has ${MAX_STATUSES} status messages, the most it keeps`)
-      const signed = await verifyFrom(principal, jws, HANDOFF_STATUS_TYP, 'status')
+      const signed = await verifyFrom(participant, jws, HANDOFF_STATUS_TYP, 'status')
       await checkClaims('handoff-status-claims.json', signed, row, 'status')
       const seq = row.statuses.length + 1
       const value = signed.claims.status as string
@@ -137,13 +138,13 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
   }
 
   /** Verifies a message the caller signed, with the keys of its directory entry (refetched once for an unknown kid). */
-  async function verifyFrom(principal: Principal, jws: string, typ: string, field: string): Promise<VerifiedMessage> {
+  async function verifyFrom(participant: Participant, jws: string, typ: string, field: string): Promise<VerifiedMessage> {
     try {
       try {
-        return await verifySigned(jws, await keysOf(principal.participant), typ)
+        return await verifySigned(jws, await keysOf(participant), typ)
       } catch (error) {
-        if (!(error instanceof SignedMessageError && error.code === 'SIGNED_UNKNOWN_KEY') || !principal.participant.keys) throw error
-        return await verifySigned(jws, await keysOf(principal.participant, true), typ)
+        if (!(error instanceof SignedMessageError && error.code === 'SIGNED_UNKNOWN_KEY') || !participant.keys) throw error
+        return await verifySigned(jws, await keysOf(participant, true), typ)
       }
     } catch (error) {
       if (!(error instanceof SignedMessageError)) throw error
@@ -158,9 +159,9 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
 }
 
 /** The handoff, locked, if it is addressed to the caller; anyone else gets the same 404 as for a handoff that does not exist. */
-async function addressedTo(tx: pg.PoolClient, id: string, principal: Principal): Promise<HandoffRow> {
+async function addressedTo(tx: pg.PoolClient, id: string, participant: Participant): Promise<HandoffRow> {
   const row = await loadHandoff(tx, id, true)
-  if (!row || row.participant_id !== principal.participant.id) throw problem('HG_NOT_FOUND', `no handoff ${id} addressed to you`)
+  if (!row || row.participant_id !== participant.id) throw problem('HG_NOT_FOUND', `no handoff ${id} addressed to you`)
   return row
 }
 

@@ -173,10 +173,9 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
   return { step }
 }
 
-/** The worker in this process, until stop(): a batch at a time, pausing when there is less than a batch to do. */
-export function startHandoffWorker(options: HandoffWorkerOptions): RunningHandoffWorker {
+/** The worker in this process (signing, then push delivery), until stop(): batch after batch, pausing when one found nothing to do. */
+export function startHandoffWorker(options: HandoffWorkerOptions & { push?: { step(): Promise<number> } }): RunningHandoffWorker {
   const worker = createHandoffWorker(options)
-  const batchSize = options.batchSize ?? 20
   const intervalMs = options.intervalMs ?? 200
   let stopped = false
   let wake: (() => void) | undefined
@@ -185,13 +184,13 @@ export function startHandoffWorker(options: HandoffWorkerOptions): RunningHandof
     while (!stopped) {
       let done = 0
       try {
-        done = await worker.step()
+        done = (await worker.step()) + ((await options.push?.step()) ?? 0)
         failures = 0
       } catch (error) {
         failures++
         options.logger.error({ err: error }, 'handoff worker batch failed; retrying')
       }
-      if (stopped || (done >= batchSize && failures === 0)) continue
+      if (stopped || (done > 0 && failures === 0)) continue
       const pause = intervalMs * 2 ** Math.min(failures, 6)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause)

@@ -6,7 +6,7 @@ import { CompactSign, type JWK } from 'jose'
 import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
 import { sha256Hex } from '../../src/crypto/jws.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
-import type { DirectoryDocument } from '../../src/directory/participant.ts'
+import type { DirectoryDocument, Participant } from '../../src/directory/participant.ts'
 import { createHandoffWorker, type HandoffWorker } from '../../src/handoffs/handoff-worker.ts'
 import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP } from '../../src/handoffs/signed-message.ts'
 import { auditTestApp, type AuditTestApp } from '../audit/gateway.ts'
@@ -27,11 +27,13 @@ export function signingKey(kid = DESTINATION_KID): SigningKey {
   return { privateKey, jwk, kid }
 }
 
-/** The example directory with `keys` published for de-police. */
-export async function directoryWithKey(key: SigningKey): Promise<DirectoryDocument> {
+/** The example directory, all in pull mode, with `keys` published for de-police (and `patch` applied to it). */
+export async function directoryWithKey(key: SigningKey, patch: Partial<Participant> = {}): Promise<DirectoryDocument> {
   const directory = await readDirectoryFile(EXAMPLE_DIRECTORY)
+  // everybody else pulls: a test never reaches out to the example endpoints
+  for (const p of directory.participants) p.delivery = { mode: 'pull' }
   const police = directory.participants.find((p) => p.id === DESTINATION)!
-  police.keys = { jwks: { keys: [key.jwk as Record<string, string>] } }
+  Object.assign(police, { keys: { jwks: { keys: [key.jwk as Record<string, string>] } } }, patch)
   return directory
 }
 
@@ -50,9 +52,9 @@ export interface HandoffTestApp extends AuditTestApp {
   post(client: string, url: string, payload: object): Promise<LightMyRequestResponse>
 }
 
-export async function handoffTestApp(t: Parameters<typeof auditTestApp>[0]): Promise<HandoffTestApp> {
+export async function handoffTestApp(t: Parameters<typeof auditTestApp>[0], destination: Partial<Participant> = {}): Promise<HandoffTestApp> {
   const key = signingKey()
-  const ctx = await auditTestApp(t, { directory: await directoryWithKey(key) })
+  const ctx = await auditTestApp(t, { directory: await directoryWithKey(key, destination) })
   const worker = createHandoffWorker({
     pool: ctx.database.pool,
     sealer: ctx.sealer,
