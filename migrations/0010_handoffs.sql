@@ -3,6 +3,7 @@
 -- never change after; any re-send sends the same bytes under the same id. States:
 --   pending -> ready (signed) -> sent (fetched or pushed) -> received (the destination's signed receipt)
 --   pending -> failed (the report cannot be said in the destination's format; last_error says why)
+--   pending -> withdrawn (its report was retracted before the handoff was signed: nothing is sent)
 ALTER TABLE handoffs
   ADD COLUMN payload text,                      -- the destination's projection, in its format (JSON or XML text)
   ADD COLUMN payload_media_type text,
@@ -19,8 +20,8 @@ ALTER TABLE handoffs
   ADD COLUMN receipt_kid text,
   ADD COLUMN receipt_jwk jsonb,                 -- the public key it verified under, as it was then
   ADD COLUMN received_at timestamptz,
-  ADD CONSTRAINT handoffs_state CHECK (state IN ('pending', 'ready', 'sent', 'received', 'failed')),
-  ADD CONSTRAINT handoffs_signed CHECK (state IN ('pending', 'failed') OR (manifest IS NOT NULL AND payload IS NOT NULL)),
+  ADD CONSTRAINT handoffs_state CHECK (state IN ('pending', 'ready', 'sent', 'received', 'failed', 'withdrawn')),
+  ADD CONSTRAINT handoffs_signed CHECK (state IN ('pending', 'failed', 'withdrawn') OR (manifest IS NOT NULL AND payload IS NOT NULL)),
   ADD CONSTRAINT handoffs_receipted CHECK ((state = 'received') = (receipt IS NOT NULL));
 
 CREATE INDEX handoffs_pending ON handoffs (created_at) WHERE state = 'pending';

@@ -61,13 +61,14 @@ interface Claimed {
   sender_id: string
   canonical: CanonicalReport
   contact_sealed: Buffer | null
+  report_state: string
   kind: DestinationKind | null
 }
 
 // SKIP LOCKED: any number of processes claim side by side, each row signed by exactly one of them.
 const CLAIM = `
   SELECT h.id, h.case_id, h.participant_id, h.report_id, h.urgent, h.rules, h.items, h.format,
-         r.sender_id, r.canonical, r.contact_sealed,
+         r.sender_id, r.canonical, r.contact_sealed, r.state AS report_state,
          (SELECT d->>'kind' FROM jsonb_array_elements(rd.decision->'destinations') AS d
            WHERE d->>'participant_id' = h.participant_id LIMIT 1) AS kind
     FROM handoffs h JOIN reports r ON r.id = h.report_id LEFT JOIN routing_decisions rd ON rd.report_id = h.report_id
@@ -122,6 +123,12 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
 
     function settle(row: Claimed, at: Date): { row: Record<string, unknown>; event: AuditEvent } {
       const base = { handoff_id: row.id, case_id: row.case_id, report_id: row.report_id, sender: row.sender_id, destination: row.participant_id }
+      if (row.report_state === 'retracted') {
+        return {
+          row: { id: row.id, state: 'withdrawn' },
+          event: { type: 'handoff.withdrawn', at: at.toISOString(), ...base, reason: 'REPORT_RETRACTED' },
+        }
+      }
       let payload
       try {
         if (!row.kind) throw new Error('the routing decision does not name this destination')

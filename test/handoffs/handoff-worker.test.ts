@@ -109,3 +109,22 @@ t.test('each destination gets its own projection and format; the sender and the 
   const police = JSON.parse(rows.find((r) => r.participant_id === DESTINATION).payload)
   t.equal(police.reporter.contact.email, 'safety-desk@example.net')
 })
+
+t.test('a report retracted before its handoffs were signed sends nothing: they are withdrawn, and logged so', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const { reportId, handoffId } = await ctx.submit()
+  const retracted = await ctx.post('exampletube', `/v1/reports/${reportId}/retract`, { reason: 'Sent by mistake.' })
+  t.equal(retracted.statusCode, 200)
+  t.ok((await ctx.worker.step()) >= 1)
+  t.same((await ctx.inbox()).json().handoffs, [], 'nothing to fetch')
+  const view = await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${handoffId}`, headers: await ctx.auth(DESTINATION) })
+  t.match(view.json(), { state: 'withdrawn', manifest: null, payload_sha256: null })
+  const { rows } = await ctx.database.pool.query(
+    `SELECT convert_from(e.entry, 'UTF8')::jsonb AS e FROM handoff_audit a JOIN audit_entries e ON e.id = a.audit_entry_id WHERE a.handoff_id = $1`,
+    [handoffId],
+  )
+  t.match(
+    rows.map((r) => r.e),
+    [{ type: 'handoff.withdrawn', report_id: reportId, reason: 'REPORT_RETRACTED' }],
+  )
+})
