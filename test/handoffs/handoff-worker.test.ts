@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { sha256Hex } from '../../src/crypto/jws.ts'
 import { createHandoffWorker } from '../../src/handoffs/handoff-worker.ts'
 import { fixtureJson } from '../intake/helpers.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
@@ -127,4 +128,19 @@ t.test('a report retracted before its handoffs were signed sends nothing: they a
     rows.map((r) => r.e),
     [{ type: 'handoff.withdrawn', report_id: reportId, reason: 'REPORT_RETRACTED' }],
   )
+})
+
+t.test('a destination whose first format is CyberTipline XML is sent XML, digested as sent', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const report = fixtureJson('report-imminent-danger.json')
+  delete report.source.external_id
+  report.victim_country = 'US'
+  report.items[0]!.hosting = { country: 'US' }
+  const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: report })
+  t.equal(res.statusCode, 202, res.body)
+  await ctx.worker.step()
+  const [item] = (await ctx.inbox('us-police')).json().handoffs
+  t.match(item, { format: 'cybertipline_xml', payload_media_type: 'application/xml', payload: /^<\?xml/ })
+  t.equal(sha256Hex(item.payload), item.payload_sha256)
+  t.ok(item.payload.includes('https://example.net/live/channel/998877'), 'the projection, written as XML')
 })
