@@ -16,6 +16,10 @@ import { directoryHandlers } from './directory/directory-routes.ts'
 import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
 import { createSchemaCompilers } from './http/schema-compilers.ts'
+import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
+import { handoffHandlers } from './handoffs/handoff-routes.ts'
+import { createHandoffService } from './handoffs/handoff-service.ts'
+import { createParticipantKeys } from './handoffs/participant-keys.ts'
 import { createIntakeService } from './intake/intake-service.ts'
 import { intakeHandlers } from './intake/intake-routes.ts'
 import { createReportQueries } from './intake/report-queries.ts'
@@ -60,6 +64,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger,
     keyCheckMs: config.keyCheckMs,
   })
+  const audit = createAuditService({ pool: database.pool })
+  const handoffs = createHandoffService({ pool: database.pool, keysOf: createParticipantKeys() })
   const compilers = createSchemaCompilers(contract.schemas)
   const app = await createContractServer({
     contract,
@@ -81,7 +87,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...contractHandlers(contract),
       ...directoryHandlers(directory),
       ...routingHandlers(routing),
-      ...auditHandlers(createAuditService({ pool: database.pool })),
+      ...auditHandlers(audit),
+      ...handoffHandlers({ pool: database.pool, handoffs, evidence: createEvidenceBuilder({ pool: database.pool, audit }) }),
       ...intakeHandlers({
         intake,
         reports: createReportQueries({ pool: database.pool, sealer }),

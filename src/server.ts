@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { pino, type Logger } from 'pino'
 import { buildApp } from './app.ts'
 import { startAuditLog } from './audit/audit-runtime.ts'
+import { startHandoffDelivery } from './handoffs/handoff-runtime.ts'
 import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrate, readMigrations, type Migration } from './db/migrate.ts'
@@ -36,6 +37,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     built.addHook('onClose', async () => issuer?.close())
     const audit = await startAuditLog({ config: runtime, database, logger })
     built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
+    const handoffs = await startHandoffDelivery({ config: runtime, database, logger })
+    built.addHook('onClose', async () => handoffs.stop())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')
       else logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests')

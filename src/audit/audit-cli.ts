@@ -8,6 +8,8 @@ import { readState, verifyLog, writeState } from './audit-verify.ts'
 import { newCosignatureVerifier, type WitnessPolicy } from './cosignature.ts'
 import { verifyEvidence, type EvidenceBundle } from './evidence.ts'
 import { newNoteVerifier } from './note.ts'
+import { HANDOFF_EVIDENCE_FORMAT, type HandoffEvidence } from '../handoffs/handoff-evidence.ts'
+import { verifyHandoffEvidence } from '../handoffs/evidence-verify.ts'
 
 export const AUDIT_HELP = `Usage:
   hotline-gateway audit verify --url URL --key VKEY [--state FILE] [--full] [--token TOKEN]
@@ -19,7 +21,8 @@ export const AUDIT_HELP = `Usage:
       The token (audit:read) comes from --token or HOTLINE_GATEWAY_TOKEN.
       --key may be given more than once (a log's keys across a rotation): a signature by any of them counts.
   hotline-gateway audit verify-evidence FILE --key VKEY [--witness WVKEY ... [--quorum K]]
-      Checks an evidence bundle (GET /v1/audit/evidence) offline.
+      Checks an evidence bundle offline: entries (GET /v1/audit/evidence), or a handoff's
+      (GET /v1/handoffs/{id}/evidence: also its manifest, receipt and status signatures and digests).
 
 Exit status: 0 everything holds; 1 a check failed (the log is not what it claims); 2 wrong usage;
 3 the check could not be made (gateway unreachable or refusing, unreadable file).`
@@ -87,10 +90,15 @@ async function verifyEvidenceFile(file: string, values: Values): Promise<number>
   } catch (error) {
     throw new AuditError('AUDIT_BAD_EVIDENCE', `${file} cannot be read as JSON: ${(error as Error).message}`)
   }
-  const validate = await schemaValidator('audit-evidence.json')
+  const handoff = (bundle as { format?: unknown } | null)?.format === HANDOFF_EVIDENCE_FORMAT
+  const validate = await schemaValidator(handoff ? 'handoff-evidence.json' : 'audit-evidence.json')
   if (!validate(bundle)) {
     const problems = toFieldErrors(validate.errors ?? []).map((e) => `${e.pointer || '/'} ${e.message}`)
-    throw new AuditError('AUDIT_BAD_EVIDENCE', `${file} is not an audit evidence bundle: ${problems.join('; ')}`)
+    throw new AuditError('AUDIT_BAD_EVIDENCE', `${file} is not ${handoff ? 'a handoff' : 'an audit'} evidence bundle: ${problems.join('; ')}`)
+  }
+  if (handoff) {
+    for (const line of await verifyHandoffEvidence(bundle as HandoffEvidence, policy)) console.log(line)
+    return 0
   }
   const verified = verifyEvidence(bundle as EvidenceBundle, policy)
   const { origin, size } = verified.checkpoint.checkpoint

@@ -31,7 +31,7 @@ export async function activeKey(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpo
     const raced = await readKeys(tx, sealer, purpose, true)
     if (raced[0]) return { result: raced[0], audit: [] }
     const key = await insertKey(tx, sealer, purpose)
-    return { result: key, audit: [published(key)] }
+    return { result: key, audit: [published(key)], link: linkPublication(key, 0) }
   })
 }
 
@@ -50,7 +50,7 @@ export async function rotateKey(pool: pg.Pool, sealer: Sealer, purpose: KeyPurpo
     const key = await insertKey(tx, sealer, purpose)
     const at = new Date().toISOString()
     const retired = rows.map((row) => ({ type: 'gateway_key.retired', at, purpose, kid: row.kid }))
-    return { result: { retired: rows[0]?.kid ?? null, key }, audit: [...retired, published(key)] }
+    return { result: { retired: rows[0]?.kid ?? null, key }, audit: [...retired, published(key)], link: linkPublication(key, retired.length) }
   })
 }
 
@@ -99,6 +99,12 @@ async function insertKey(tx: pg.ClientBase, sealer: Sealer, purpose: KeyPurpose)
     sealer.seal('private-key', key.privateKey.export({ format: 'der', type: 'pkcs8' }), key.kid),
   ])
   return key
+}
+
+/** Evidence of what a key signed points at the audit entry that published it (the `at`-th entry written). */
+function linkPublication(key: GatewayKey, at: number) {
+  return async (tx: pg.ClientBase, entryIds: number[]) =>
+    void (await tx.query('UPDATE gateway_keys SET published_entry_id = $2 WHERE kid = $1', [key.kid, entryIds[at]]))
 }
 
 function published(key: GatewayKey) {

@@ -16,6 +16,7 @@ export const PROBLEMS = {
   HG_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   HG_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   HG_UNPROCESSABLE: { status: 422, title: 'The request is well-formed but cannot be processed' },
+  HG_SIGNATURE_INVALID: { status: 422, title: 'The signed message does not verify under your published keys' },
   HG_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   HG_INTERNAL: { status: 500, title: 'Internal error' },
   HG_UNAVAILABLE: { status: 503, title: 'Service unavailable' },

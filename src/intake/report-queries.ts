@@ -12,7 +12,9 @@ const STATUS_QUERY = `
          r.retracted_at, r.retraction_reason,
          d.decision, d.already_handed, d.directory_version AS d_directory_version, d.ruleset_version, d.decided_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'destination', h.participant_id, 'state', h.state,
-                   'urgent', h.urgent, 'report_id', h.report_id, 'created_at', h.created_at) ORDER BY h.created_at, h.participant_id), '[]')
+                   'urgent', h.urgent, 'report_id', h.report_id, 'created_at', h.created_at,
+                   'status', (SELECT jsonb_build_object('status', s.status, 'at', s.created_at) FROM handoff_statuses s
+                               WHERE s.handoff_id = h.id ORDER BY s.seq DESC LIMIT 1)) ORDER BY h.created_at, h.participant_id), '[]')
             FROM handoffs h
            WHERE h.case_id = r.case_id
              AND (h.report_id = r.id OR h.id IN (SELECT (x->>'handoff_id')::uuid FROM jsonb_array_elements(d.already_handed) AS x))) AS handoffs
@@ -67,6 +69,10 @@ function present(row: Record<string, any>) {
         }
       : null,
     // jsonb timestamps come back as PostgreSQL text; the contract wants RFC 3339
-    handoffs: (row.handoffs as Array<Record<string, string>>).map((h) => ({ ...h, created_at: new Date(h.created_at!).toISOString() })),
+    handoffs: (row.handoffs as Array<Record<string, any>>).map((h) => ({
+      ...h,
+      created_at: new Date(h.created_at).toISOString(),
+      status: h.status && { status: h.status.status, at: new Date(h.status.at).toISOString() },
+    })),
   }
 }

@@ -15,6 +15,8 @@ export interface AuditEvent {
 export interface StateChange<T> {
   result: T
   audit: AuditEvent[]
+  /** Runs in the same transaction with the ids of the audit entries just written, in `audit` order (to link rows to them). */
+  link?: (tx: pg.PoolClient, entryIds: number[]) => Promise<void>
 }
 
 /**
@@ -24,7 +26,8 @@ export interface StateChange<T> {
 export async function commitChange<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<StateChange<T>>): Promise<T> {
   return withTransaction(pool, async (tx) => {
     const change = await work(tx)
-    await appendAuditEntries(tx, change.audit)
+    const ids = await appendAuditEntries(tx, change.audit)
+    await change.link?.(tx, ids)
     return change.result
   })
 }
@@ -33,7 +36,12 @@ export function auditEntryBytes(event: AuditEvent): Buffer {
   return Buffer.from(canonicalize(event), 'utf8')
 }
 
-async function appendAuditEntries(tx: pg.ClientBase, events: AuditEvent[]): Promise<void> {
-  if (events.length === 0) return
-  await tx.query('INSERT INTO audit_entries (entry) SELECT unnest($1::bytea[])', [events.map(auditEntryBytes)])
+async function appendAuditEntries(tx: pg.ClientBase, events: AuditEvent[]): Promise<number[]> {
+  if (events.length === 0) return []
+  const { rows } = await tx.query<{ id: string }>(
+    'INSERT INTO audit_entries (entry) SELECT e FROM unnest($1::bytea[]) WITH ORDINALITY AS u(e, n) ORDER BY n RETURNING id',
+    [events.map(auditEntryBytes)],
+  )
+  // identities are drawn in insertion order: ascending ids are the events' order
+  return rows.map((row) => Number(row.id)).sort((a, b) => a - b)
 }

@@ -1,36 +1,19 @@
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { RootBuilder } from '../../src/audit/root-builder.ts'
 import { recordHash, storedHashCount } from '../../src/audit/tlog.ts'
 import { waitForSequenced } from '../../src/audit/wait.ts'
 import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
-import { SCOPES } from '../../src/auth/scopes.ts'
-import { migrate, readMigrations } from '../../src/db/migrate.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
-import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import { commitChange } from '../../src/state/commit.ts'
-import { AUDIENCE } from '../helpers/app.ts'
-import { createTestDatabase } from '../helpers/database.ts'
-import { startTestIdp } from '../helpers/idp.ts'
+import { gatewayEnv } from '../helpers/gateway-env.ts'
 import { runCli, startGateway, type RunningGateway } from '../helpers/process.ts'
 
 type TestContext = Test
 
-/** A migrated database with the example directory, a real IdP, and the env for gateway processes on it. */
+/** The example directory on a fresh database, a real IdP, and gateway processes on them. */
 async function setup(t: TestContext) {
-  const databaseUrl = await createTestDatabase(t)
-  const directory = await readDirectoryFile(EXAMPLE_DIRECTORY)
-  const idp = await startTestIdp({
-    audience: AUDIENCE,
-    clients: directory.participants.flatMap((p) => p.clients).map((clientId) => ({ clientId, scopes: [...SCOPES] })),
-  })
-  t.teardown(() => idp.close())
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
-  t.teardown(() => pool.end())
-  await migrate(pool, await readMigrations())
-  await createDirectoryService({ pool }).publish(directory, { actor: 'test' })
-  const env = { DATABASE_URL: databaseUrl, OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: AUDIENCE, ENCRYPTION_KEY: randomBytes(32).toString('base64') }
+  const { pool, idp, env } = await gatewayEnv(t, await readDirectoryFile(EXAMPLE_DIRECTORY))
   const gateway = async () => {
     const g = await startGateway(env)
     t.teardown(() => (g.child.exitCode === null && g.child.signalCode === null ? g.stop() : undefined))

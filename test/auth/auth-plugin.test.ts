@@ -5,6 +5,7 @@ import t from 'tap'
 import { KIND_CEILING } from '../../src/auth/access.ts'
 import { loadContract, type Operation } from '../../src/http/openapi-document.ts'
 import { AUDIENCE, buildTestApp } from '../helpers/app.ts'
+import { DESTINATION, handoffTestApp, type HandoffTestApp } from '../handoffs/helpers.ts'
 
 /** Operations anyone may call. Adding a public operation means adding it here, on purpose. */
 const PUBLIC = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getApiDocs', 'getAuditKey', 'getJwks']
@@ -134,6 +135,37 @@ t.test('every report-scoped operation: the sender gets its report, another parti
       })
       if (owner === 'nl-hotline') t.equal(res.statusCode, 404, `${op.operationId}: another hotline gets 404`)
       else t.ok(res.statusCode < 300, `${op.operationId}: the sender gets ${res.statusCode}`)
+    }
+  }
+})
+
+/** A valid body for each handoff-scoped operation that takes one, signed by the destination; a new one must be added here. */
+const HANDOFF_SAMPLE_BODIES: Record<string, (ctx: HandoffTestApp, id: string, manifest: string) => Promise<object>> = {
+  postHandoffReceipt: async (ctx, id, manifest) => ({ receipt: await ctx.receipt(id, manifest) }),
+  postHandoffStatus: async (ctx, id, manifest) => ({ status: await ctx.status(id, manifest, 'in_review') }),
+}
+
+t.test('every handoff-scoped operation: the destination gets its handoff, another participant of the same kind a 404', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+  const { manifest } = (await ctx.inbox()).json().handoffs[0]
+  t.same((await ctx.inbox('nl-police')).json().handoffs, [], "another participant's inbox does not show it")
+  const scoped = contract.operations.filter((op) => op.path.includes('{handoffId}'))
+  t.ok(scoped.length >= 4)
+  for (const owner of ['nl-police', DESTINATION]) {
+    for (const op of scoped) {
+      const sample = HANDOFF_SAMPLE_BODIES[op.operationId]
+      if (op.requestBody?.required) t.ok(sample, `${op.operationId} has a sample body`)
+      await ctx.settle()
+      const res = await ctx.app.inject({
+        method: op.method as 'GET',
+        url: op.path.replace('{handoffId}', handoffId),
+        headers: await ctx.auth(owner),
+        ...(sample ? { payload: await sample(ctx, handoffId, manifest) } : {}),
+      })
+      if (owner === 'nl-police') t.equal(res.statusCode, 404, `${op.operationId}: another law-enforcement contact gets 404`)
+      else t.ok(res.statusCode < 300, `${op.operationId}: the destination gets ${res.statusCode}`)
     }
   }
 })

@@ -63,13 +63,14 @@ t.test('each client only gets its own scopes', async (t) => {
 })
 
 t.test('the IdP refuses scopes the client is not allowed', async (t) => {
+  // each rejection is caught as soon as it is made: one that settles before its turn is no unhandled rejection
   const refusals = [
-    idp.tokenFor('hotline-a', ['audit:read']), // a vocabulary scope this client was not given
-    idp.tokenFor('hotline-b', ['inbox:read', 'reports:write']),
-    idp.tokenFor('hotline-a', ['made:up']), // a scope nobody has
+    rejectionOf(idp.tokenFor('hotline-a', ['audit:read'])), // a vocabulary scope this client was not given
+    rejectionOf(idp.tokenFor('hotline-b', ['inbox:read', 'reports:write'])),
+    rejectionOf(idp.tokenFor('hotline-a', ['made:up'])), // a scope nobody has
   ]
   for (const refusal of refusals) {
-    const error = await rejectionOf(refusal)
+    const error = await refusal
     t.type(error, ResponseBodyError, 'the token endpoint answered with an OAuth error')
     t.equal((error as ResponseBodyError).error, 'invalid_scope')
     t.equal((error as ResponseBodyError).status, 400)

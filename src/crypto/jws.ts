@@ -1,0 +1,24 @@
+import { createHash, sign } from 'node:crypto'
+import type { GatewayKey } from './gateway-keys.ts'
+
+/**
+ * A compact JWS signer (RFC 7515, EdDSA/Ed25519, kid = RFC 7638 thumbprint) over a KeyObject parsed
+ * once: about 40 µs a signature. `typ` tells one kind of signed document from another, so that what
+ * the gateway signs as one thing (a receipt) can never pass for another (a handoff manifest).
+ */
+export function compactSigner<Claims extends object>(key: GatewayKey, typ: string): (claims: Claims) => string {
+  const header = b64(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ }))
+  return (claims) => {
+    const input = `${header}.${b64(JSON.stringify(claims))}`
+    return `${input}.${sign(null, Buffer.from(input), key.privateKey).toString('base64url')}`
+  }
+}
+
+/** Hex SHA-256 of a text's UTF-8 bytes: how entries name a JWS or a payload. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
+}
+
+function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url')
+}

@@ -1,0 +1,35 @@
+import type { OperationHandlers } from '../http/operations.ts'
+import type { createEvidenceBuilder } from './evidence-bundle.ts'
+import type { HandoffService } from './handoff-service.ts'
+import { loadHandoff, requireVisible } from './handoff-store.ts'
+import type pg from 'pg'
+
+export interface HandoffHandlerDeps {
+  pool: pg.Pool
+  handoffs: HandoffService
+  evidence: ReturnType<typeof createEvidenceBuilder>
+}
+
+/** HTTP binding of handoffs: the destination's inbox, receipts and statuses; reads for the destination, sender and auditors. */
+export function handoffHandlers({ pool, handoffs, evidence }: HandoffHandlerDeps): OperationHandlers {
+  const idOf = (params: unknown) => (params as { handoffId: string }).handoffId
+  return {
+    listInbox: async (request) => {
+      const { limit = 20 } = request.query as { limit?: number }
+      return handoffs.inbox(request.principal!, limit)
+    },
+    getHandoff: async (request) => handoffs.get(idOf(request.params), request.principal!),
+    postHandoffReceipt: async (request) => {
+      const { receipt } = request.body as { receipt: string }
+      return handoffs.receipt(idOf(request.params), request.principal!.participant, receipt)
+    },
+    postHandoffStatus: async (request) => {
+      const { status } = request.body as { status: string }
+      return handoffs.status(idOf(request.params), request.principal!.participant, status)
+    },
+    getHandoffEvidence: async (request) => {
+      const id = idOf(request.params)
+      return evidence(requireVisible(await loadHandoff(pool, id), id, request.principal!))
+    },
+  }
+}

@@ -1,0 +1,183 @@
+import type pg from 'pg'
+import type { Principal } from '../auth/access.ts'
+import type { Participant } from '../directory/participant.ts'
+import { sha256Hex } from '../crypto/jws.ts'
+import { toFieldErrors } from '../http/field-errors.ts'
+import { problem } from '../http/problems.ts'
+import { schemaValidator } from '../http/schema-files.ts'
+import { commitChange } from '../state/commit.ts'
+import { linkEntries } from './handoff-audit.ts'
+import { loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
+import type { ParticipantKeys } from './participant-keys.ts'
+import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP, SignedMessageError, verifySigned, type VerifiedMessage } from './signed-message.ts'
+
+/** Status messages a handoff keeps at most (its evidence carries them all). */
+export const MAX_STATUSES = 50
+
+const INBOX = `
+  SELECT h.id, h.case_id, h.report_id, r.sender_id AS sender, h.format, h.urgent, h.manifest, h.manifest_sha256,
+         h.payload, h.payload_media_type, h.payload_sha256, h.signed_at, h.state
+    FROM handoffs h JOIN reports r ON r.id = h.report_id
+   WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent')
+   ORDER BY h.urgent DESC, h.created_at
+   LIMIT $2`
+
+export type HandoffService = ReturnType<typeof createHandoffService>
+
+/** Delivery by pull, the destination's receipts and status messages, and reads; every change through commitChange. */
+export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: ParticipantKeys }) {
+  /** Handoffs addressed to the caller, not yet receipted; the first fetch of each marks it sent (once). */
+  async function inbox(principal: Principal, limit: number) {
+    const me = principal.participant.id
+    return commitChange(pool, async (tx) => {
+      const { rows } = await tx.query(INBOX, [me, limit])
+      const ready = rows.filter((row) => row.state === 'ready').map((row) => row.id as string)
+      const marked: string[] = []
+      if (ready.length > 0) {
+        // a concurrent fetch waits on the row and then finds it sent: one handoff.sent entry each
+        const updated = await tx.query<{ id: string }>(
+          `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state = 'ready' RETURNING id`,
+          [ready],
+        )
+        marked.push(...updated.rows.map((row) => row.id))
+      }
+      const at = new Date().toISOString()
+      const byId = new Map(rows.map((row) => [row.id as string, row]))
+      return {
+        result: { handoffs: rows.map(({ state: _state, signed_at, ...row }) => ({ ...row, signed_at: signed_at.toISOString() })) },
+        audit: marked.map((id) => ({
+          type: 'handoff.sent',
+          at,
+          handoff_id: id,
+          destination: me,
+          mode: 'pull',
+          manifest_sha256: byId.get(id)!.manifest_sha256 as string,
+        })),
+        link: linkEntries(marked),
+      }
+    })
+  }
+
+  async function get(id: string, principal: Principal) {
+    return presentHandoff(requireVisible(await loadHandoff(pool, id), id, principal))
+  }
+
+  async function receipt(id: string, participant: Participant, jws: string) {
+    const digest = sha256Hex(jws)
+    return commitChange(pool, async (tx) => {
+      const row = await addressedTo(tx, id, participant)
+      if (row.state === 'received') {
+        if (row.receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
+        throw problem('HG_CONFLICT', `handoff ${id} already has another receipt`)
+      }
+      if (row.state !== 'ready' && row.state !== 'sent')
+        throw problem('HG_CONFLICT', `handoff ${id} has not been signed; there is nothing to receipt`)
+      const signed = await verifyFrom(participant, jws, HANDOFF_RECEIPT_TYP, 'receipt')
+      await checkClaims('handoff-receipt-claims.json', signed, row, 'receipt')
+      const at = new Date()
+      await tx.query(
+        `UPDATE handoffs SET state = 'received', receipt = $2, receipt_sha256 = $3, receipt_kid = $4, receipt_jwk = $5, received_at = $6 WHERE id = $1`,
+        [id, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
+      )
+      return {
+        result: presentHandoff({ ...row, state: 'received', receipt: jws, receipt_sha256: digest, received_at: at }),
+        audit: [
+          {
+            type: 'handoff.receipt_received',
+            at: at.toISOString(),
+            handoff_id: id,
+            destination: row.participant_id,
+            manifest_sha256: row.manifest_sha256!,
+            receipt_sha256: digest,
+            signer_kid: signed.kid,
+          },
+        ],
+        link: linkEntries([id]),
+      }
+    })
+  }
+
+  async function status(id: string, participant: Participant, jws: string) {
+    const digest = sha256Hex(jws)
+    return commitChange(pool, async (tx) => {
+      const row = await addressedTo(tx, id, participant)
+      if (row.statuses.some((s) => s.sha256 === digest)) return { result: presentHandoff(row), audit: [] }
+      if (row.state !== 'received') throw problem('HG_CONFLICT', `handoff ${id} has no receipt yet: post the receipt first`)
+      const last = row.statuses.at(-1)
+      if (last?.status === 'closed') throw problem('HG_CONFLICT', `handoff ${id} is closed`)
+      if (row.statuses.length >= MAX_STATUSES) throw problem('HG_CONFLICT', `handoff ${id} has ${MAX_STATUSES} status messages, the most it keeps`)
+      const signed = await verifyFrom(participant, jws, HANDOFF_STATUS_TYP, 'status')
+      await checkClaims('handoff-status-claims.json', signed, row, 'status')
+      const seq = row.statuses.length + 1
+      const value = signed.claims.status as string
+      const reason = (signed.claims.reason_code as string | undefined) ?? null
+      const at = new Date()
+      await tx.query(
+        'INSERT INTO handoff_statuses (handoff_id, seq, status, reason_code, jws, jws_sha256, kid, jwk, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [id, seq, value, reason, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
+      )
+      const added = { seq, status: value, reason_code: reason, at: at.toISOString(), sha256: digest, jws, kid: signed.kid, jwk: signed.jwk }
+      return {
+        result: presentHandoff({ ...row, statuses: [...row.statuses, added] }),
+        audit: [
+          {
+            type: 'handoff.status_changed',
+            at: at.toISOString(),
+            handoff_id: id,
+            destination: row.participant_id,
+            seq,
+            status: value,
+            ...(reason ? { reason_code: reason } : {}),
+            status_sha256: digest,
+            signer_kid: signed.kid,
+          },
+        ],
+        link: linkEntries([id]),
+      }
+    })
+  }
+
+  /** Verifies a message the caller signed, with the keys of its directory entry (refetched once for an unknown kid). */
+  async function verifyFrom(participant: Participant, jws: string, typ: string, field: string): Promise<VerifiedMessage> {
+    try {
+      try {
+        return await verifySigned(jws, await keysOf(participant), typ)
+      } catch (error) {
+        if (!(error instanceof SignedMessageError && error.code === 'SIGNED_UNKNOWN_KEY') || !participant.keys) throw error
+        return await verifySigned(jws, await keysOf(participant, true), typ)
+      }
+    } catch (error) {
+      if (!(error instanceof SignedMessageError)) throw error
+      throw problem('HG_SIGNATURE_INVALID', `${field}: ${error.message}`, {
+        errors: [{ in: 'body', pointer: `/${field}`, message: error.message }],
+        signature_error: error.code,
+      })
+    }
+  }
+
+  return { inbox, get, receipt, status }
+}
+
+/** The handoff, locked, if it is addressed to the caller; anyone else gets the same 404 as for a handoff that does not exist. */
+async function addressedTo(tx: pg.PoolClient, id: string, participant: Participant): Promise<HandoffRow> {
+  const row = await loadHandoff(tx, id, true)
+  if (!row || row.participant_id !== participant.id) throw problem('HG_NOT_FOUND', `no handoff ${id} addressed to you`)
+  return row
+}
+
+/** The claims follow their schema and bind this handoff and the manifest it was sent under. */
+async function checkClaims(schema: string, signed: VerifiedMessage, row: HandoffRow, field: string): Promise<void> {
+  const validate = await schemaValidator(schema)
+  const errors = validate(signed.claims)
+    ? []
+    : toFieldErrors(validate.errors ?? []).map((e) => ({
+        in: 'body' as const,
+        pointer: `/${field}`,
+        message: `claims ${e.pointer || '/'} ${e.message}`,
+      }))
+  if (signed.claims.handoff_id !== row.id) errors.push({ in: 'body', pointer: `/${field}`, message: `claims /handoff_id must be ${row.id}` })
+  if (signed.claims.manifest_sha256 !== row.manifest_sha256) {
+    errors.push({ in: 'body', pointer: `/${field}`, message: `claims /manifest_sha256 must be the SHA-256 of the manifest of handoff ${row.id}` })
+  }
+  if (errors.length > 0) throw problem('HG_UNPROCESSABLE', `${field}: ${errors[0]!.message}`, { errors })
+}

@@ -1,0 +1,106 @@
+import type { JWK } from 'jose'
+import type pg from 'pg'
+import type { Principal } from '../auth/access.ts'
+import { problem } from '../http/problems.ts'
+
+export interface StatusRow {
+  seq: number
+  status: string
+  reason_code: string | null
+  at: string
+  sha256: string
+  jws: string
+  kid: string
+  jwk: JWK
+}
+
+export interface HandoffRow {
+  id: string
+  case_id: string
+  report_id: string
+  sender_id: string
+  participant_id: string
+  format: 'canonical_v1' | 'cybertipline_xml' | 'dsa_notice_v1'
+  urgent: boolean
+  state: 'pending' | 'ready' | 'sent' | 'received' | 'failed'
+  created_at: Date
+  signed_at: Date | null
+  sent_at: Date | null
+  received_at: Date | null
+  manifest: string | null
+  manifest_sha256: string | null
+  payload_sha256: string | null
+  payload_media_type: string | null
+  receipt: string | null
+  receipt_sha256: string | null
+  receipt_kid: string | null
+  receipt_jwk: JWK | null
+  statuses: StatusRow[]
+}
+
+const HANDOFF = `
+  SELECT h.id, h.case_id, h.report_id, r.sender_id, h.participant_id, h.format, h.urgent, h.state, h.created_at,
+         h.signed_at, h.sent_at, h.received_at, h.manifest, h.manifest_sha256, h.payload_sha256, h.payload_media_type,
+         h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'status', s.status, 'reason_code', s.reason_code,
+                   'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
+            FROM handoff_statuses s WHERE s.handoff_id = h.id) AS statuses
+    FROM handoffs h JOIN reports r ON r.id = h.report_id
+   WHERE h.id = $1`
+
+/** One handoff with its statuses; `lock` holds its row until the transaction ends. */
+export async function loadHandoff(db: pg.Pool | pg.ClientBase, id: string, lock = false): Promise<HandoffRow | undefined> {
+  const { rows } = await db.query<HandoffRow>(lock ? `${HANDOFF} FOR UPDATE OF h` : HANDOFF, [id])
+  return rows[0]
+}
+
+/** The destination, the report's sender and auditors see a handoff; to anyone else it does not exist. */
+export function visibleTo(row: HandoffRow | undefined, principal: Principal): row is HandoffRow {
+  const me = principal.participant.id
+  return row !== undefined && (row.participant_id === me || row.sender_id === me || principal.scopes.has('audit:read'))
+}
+
+/** The handoff if `principal` may see it, else the 404 everybody else gets. */
+export function requireVisible(row: HandoffRow | undefined, id: string, principal: Principal): HandoffRow {
+  if (!visibleTo(row, principal)) throw problem('HG_NOT_FOUND', `no handoff ${id} that you may see`)
+  return row
+}
+
+/** Who sent what to whom: the part of a handoff every view of it starts with. */
+export function handoffSummary(row: HandoffRow) {
+  return {
+    id: row.id,
+    case_id: row.case_id,
+    report_id: row.report_id,
+    sender: row.sender_id,
+    destination: row.participant_id,
+    format: row.format,
+    urgent: row.urgent,
+  }
+}
+
+/** What GET /v1/handoffs/{id} answers (schemas/handoff.json): never the payload. */
+export function presentHandoff(row: HandoffRow) {
+  const iso = (d: Date | null) => d?.toISOString() ?? null
+  return {
+    ...handoffSummary(row),
+    state: row.state,
+    created_at: row.created_at.toISOString(),
+    signed_at: iso(row.signed_at),
+    sent_at: iso(row.sent_at),
+    received_at: iso(row.received_at),
+    manifest: row.manifest,
+    manifest_sha256: row.manifest_sha256,
+    payload_sha256: row.payload_sha256,
+    payload_media_type: row.payload_media_type,
+    receipt: row.receipt,
+    statuses: row.statuses.map((s) => ({
+      seq: s.seq,
+      status: s.status,
+      reason_code: s.reason_code,
+      at: new Date(s.at).toISOString(),
+      sha256: s.sha256,
+      jws: s.jws,
+    })),
+  }
+}

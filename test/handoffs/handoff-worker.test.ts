@@ -1,0 +1,146 @@
+import t, { type Test } from 'tap'
+import { sha256Hex } from '../../src/crypto/jws.ts'
+import { createHandoffWorker } from '../../src/handoffs/handoff-worker.ts'
+import { fixtureJson } from '../intake/helpers.ts'
+import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
+
+/** `n` reports of distinct cases (their own URLs and accounts), each routed to several destinations. */
+async function submitCases(t: Test, ctx: HandoffTestApp, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const report = fixtureJson('report-imminent-danger.json')
+    delete report.source.external_id
+    report.items[0]!.url = `https://example.net/live/channel/${1000 + i}`
+    report.items[1]!.locator = { type: 'username', value: `@someone_${i}` }
+    report.reported_accounts = [{ service: 'Example Live', screen_name: `someone_${i}` }]
+    const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: report })
+    t.equal(res.statusCode, 202, `case ${i} accepted`)
+  }
+}
+
+async function signedEntriesPerHandoff(ctx: HandoffTestApp): Promise<Map<string, number>> {
+  const { rows } = await ctx.database.pool.query(
+    `SELECT a.handoff_id, count(*)::int AS n FROM handoff_audit a JOIN audit_entries e ON e.id = a.audit_entry_id
+      WHERE convert_from(e.entry, 'UTF8')::jsonb->>'type' = 'handoff.signed' GROUP BY a.handoff_id`,
+  )
+  return new Map(rows.map((r) => [r.handoff_id, r.n]))
+}
+
+t.test('several workers side by side sign every handoff exactly once', async (t) => {
+  const ctx = await handoffTestApp(t)
+  await submitCases(t, ctx, 8)
+  const { rows: handoffs } = await ctx.database.pool.query(`SELECT id FROM handoffs`)
+  t.ok(handoffs.length >= 16, `${handoffs.length} handoffs to sign`)
+  const workers = Array.from({ length: 4 }, () =>
+    createHandoffWorker({
+      pool: ctx.database.pool,
+      sealer: ctx.sealer,
+      logger: ctx.app.log as never,
+      issuer: 'https://gateway.example.org',
+      batchSize: 3,
+    }),
+  )
+  // every worker keeps stepping until a step finds nothing: claims overlap in time, never in rows
+  const counts = await Promise.all(
+    workers.map(async (worker) => {
+      let total = 0
+      for (let n = await worker.step(); n > 0; n = await worker.step()) total += n
+      return total
+    }),
+  )
+  t.equal(
+    counts.reduce((a, b) => a + b, 0),
+    handoffs.length,
+    'the workers settled as many handoffs as there are, between them',
+  )
+  const signed = await signedEntriesPerHandoff(ctx)
+  t.equal(signed.size, handoffs.length, 'every handoff has a handoff.signed entry')
+  t.ok(
+    [...signed.values()].every((n) => n === 1),
+    'and only one',
+  )
+  const { rows: states } = await ctx.database.pool.query(`SELECT DISTINCT state FROM handoffs`)
+  t.same(
+    states.map((r) => r.state),
+    ['ready'],
+  )
+
+  const before = (await ctx.database.pool.query(`SELECT id, manifest FROM handoffs ORDER BY id`)).rows
+  t.equal(await workers[0]!.step(), 0, 'nothing left to sign')
+  t.same((await ctx.database.pool.query(`SELECT id, manifest FROM handoffs ORDER BY id`)).rows, before, 'a manifest is made once')
+})
+
+t.test('a fetch whose answer was lost is answered again with the identical manifest, logged as sent once', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+  const first = (await ctx.inbox()).json().handoffs[0]
+  // a new process (fresh worker, as after a crash) changes nothing that was signed
+  const restarted = createHandoffWorker({
+    pool: ctx.database.pool,
+    sealer: ctx.sealer,
+    logger: ctx.app.log as never,
+    issuer: 'https://other.example.org',
+  })
+  t.equal(await restarted.step(), 0)
+  const second = (await ctx.inbox()).json().handoffs[0]
+  t.same(second, first, 'same id, same manifest and payload bytes')
+  t.equal(second.id, handoffId)
+  const { rows } = await ctx.database.pool.query(
+    `SELECT count(*)::int AS n FROM handoff_audit a JOIN audit_entries e ON e.id = a.audit_entry_id
+      WHERE a.handoff_id = $1 AND convert_from(e.entry, 'UTF8')::jsonb->>'type' = 'handoff.sent'`,
+    [handoffId],
+  )
+  t.equal(rows[0].n, 1, 'handoff.sent is logged once')
+  const view = await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${handoffId}`, headers: await ctx.auth(DESTINATION) })
+  t.match(view.json(), { state: 'sent', manifest: first.manifest, manifest_sha256: first.manifest_sha256 })
+})
+
+t.test('each destination gets its own projection and format; the sender and the auditor never the payload', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const { reportId } = await ctx.submit()
+  await ctx.worker.step()
+  const { rows } = await ctx.database.pool.query(`SELECT participant_id, format, payload, payload_media_type FROM handoffs WHERE report_id = $1`, [
+    reportId,
+  ])
+  const hotline = rows.find((r) => r.participant_id === 'de-hotline')
+  t.ok(hotline, 'the hosting country hotline has one too')
+  const referral = JSON.parse(hotline.payload)
+  t.equal(referral.reporter.anonymous, true, 'a hotline never learns who reported')
+  t.notOk(JSON.stringify(referral).includes('safety-desk@example.net'))
+  const police = JSON.parse(rows.find((r) => r.participant_id === DESTINATION).payload)
+  t.equal(police.reporter.contact.email, 'safety-desk@example.net')
+})
+
+t.test('a report retracted before its handoffs were signed sends nothing: they are withdrawn, and logged so', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const { reportId, handoffId } = await ctx.submit()
+  const retracted = await ctx.post('exampletube', `/v1/reports/${reportId}/retract`, { reason: 'Sent by mistake.' })
+  t.equal(retracted.statusCode, 200)
+  t.ok((await ctx.worker.step()) >= 1)
+  t.same((await ctx.inbox()).json().handoffs, [], 'nothing to fetch')
+  const view = await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${handoffId}`, headers: await ctx.auth(DESTINATION) })
+  t.match(view.json(), { state: 'withdrawn', manifest: null, payload_sha256: null })
+  const { rows } = await ctx.database.pool.query(
+    `SELECT convert_from(e.entry, 'UTF8')::jsonb AS e FROM handoff_audit a JOIN audit_entries e ON e.id = a.audit_entry_id WHERE a.handoff_id = $1`,
+    [handoffId],
+  )
+  t.match(
+    rows.map((r) => r.e),
+    [{ type: 'handoff.withdrawn', report_id: reportId, reason: 'REPORT_RETRACTED' }],
+  )
+})
+
+t.test('a destination whose first format is CyberTipline XML is sent XML, digested as sent', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const report = fixtureJson('report-imminent-danger.json')
+  delete report.source.external_id
+  report.victim_country = 'US'
+  report.items[0]!.hosting = { country: 'US' }
+  const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: report })
+  t.equal(res.statusCode, 202, res.body)
+  await ctx.worker.step()
+  const [item] = (await ctx.inbox('us-police')).json().handoffs
+  t.match(item, { format: 'cybertipline_xml', payload_media_type: 'application/xml', payload: /^<\?xml/ })
+  t.equal(sha256Hex(item.payload), item.payload_sha256)
+  t.ok(item.payload.includes('https://example.net/live/channel/998877'), 'the projection, written as XML')
+})

@@ -1,0 +1,148 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { createDirectoryService } from '../../src/directory/directory-service.ts'
+import { createHandoffService } from '../../src/handoffs/handoff-service.ts'
+import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
+import { createPushDelivery, type PushDeliveryOptions } from '../../src/handoffs/push-delivery.ts'
+import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
+
+/** A throwaway certificate for 127.0.0.1 (test only: the gateway is given it as an extra CA). */
+async function certificate(): Promise<{ key: string; cert: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'hg-push-'))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  )
+  return { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') }
+}
+
+type Answer = (body: any) => Promise<{ status: number; body?: object }>
+
+/** The destination's HTTPS endpoint: records each body and answers with the next of `answers` (the last one repeats). */
+async function endpoint(t: Test, tls: { key: string; cert: string }, answers: Answer[]) {
+  const received: any[] = []
+  const server: Server = createServer(tls, (req, res) => {
+    let data = ''
+    req.on('data', (chunk) => (data += chunk))
+    req.on('end', async () => {
+      const body = JSON.parse(data)
+      received.push(body)
+      const answer = await answers[Math.min(received.length - 1, answers.length - 1)]!(body)
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? {}))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/gateway/inbox`, received }
+}
+
+function pushFor(ctx: HandoffTestApp, options: Partial<PushDeliveryOptions> = {}) {
+  const pool = ctx.database.pool
+  return createPushDelivery({
+    pool,
+    logger: ctx.app.log as never,
+    directory: createDirectoryService({ pool, cacheMs: 0 }),
+    handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
+    ...options,
+  })
+}
+
+async function row(ctx: HandoffTestApp, id: string) {
+  const { rows } = await ctx.database.pool.query(
+    'SELECT state, attempts, last_error, next_attempt_at > now() AS waiting FROM handoffs WHERE id = $1',
+    [id],
+  )
+  return rows[0]
+}
+
+async function entryTypes(ctx: HandoffTestApp, id: string) {
+  const { rows } = await ctx.database.pool.query(
+    `SELECT convert_from(e.entry, 'UTF8')::jsonb AS e FROM handoff_audit a JOIN audit_entries e ON e.id = a.audit_entry_id WHERE a.handoff_id = $1 ORDER BY e.id`,
+    [id],
+  )
+  return rows.map((r) => [r.e.type, r.e.mode ?? null])
+}
+
+const tls = await certificate()
+
+t.test('push: a failed attempt is retried with the same bytes; a 2xx with a receipt completes the handoff', async (t) => {
+  let ctx: HandoffTestApp | undefined
+  const destination = await endpoint(t, tls, [
+    async () => ({ status: 503 }),
+    async (body) => ({ status: 202, body: { receipt: await ctx!.receipt(body.id, body.manifest) } }),
+  ])
+  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  const push = pushFor(ctx, { ca: tls.cert, backoffMs: 0 })
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+
+  t.equal(await push.step(), 1)
+  t.match(await row(ctx, handoffId), { state: 'ready', attempts: 1, last_error: 'HTTP 503' })
+  t.equal(await push.step(), 1, 'retried (no backoff in this test)')
+  t.match(await row(ctx, handoffId), { state: 'received', attempts: 2, last_error: null })
+  t.equal(destination.received.length, 2)
+  t.same(destination.received[1], destination.received[0], 'the same id, manifest and payload both times')
+  t.match(destination.received[0], { id: handoffId, sender: 'exampletube', urgent: true, payload_media_type: 'application/json' })
+  t.same(await entryTypes(ctx, handoffId), [
+    ['handoff.signed', null],
+    ['handoff.sent', 'push'],
+    ['handoff.receipt_received', null],
+  ])
+  t.equal(await push.step(), 0, 'nothing left to push')
+})
+
+t.test('push: failures back off (counted in the row); an untrusted certificate is a failure too', async (t) => {
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+
+  const untrusting = pushFor(ctx, { backoffMs: 0 })
+  t.equal(await untrusting.step(), 1)
+  t.match(await row(ctx, handoffId), { state: 'ready', attempts: 1, last_error: /certificate/ })
+  t.equal(destination.received.length, 0, 'nothing was sent to an endpoint whose certificate does not verify')
+
+  const push = pushFor(ctx, { ca: tls.cert, backoffMs: 60_000 })
+  t.equal(await push.step(), 1)
+  t.match(await row(ctx, handoffId), { state: 'ready', attempts: 2, last_error: 'HTTP 500', waiting: true })
+  t.equal(await push.step(), 0, 'not again before its backoff ran out')
+  t.same(await entryTypes(ctx, handoffId), [['handoff.signed', null]], 'no handoff.sent for a failed push')
+  t.equal((await ctx.inbox(DESTINATION)).json().handoffs.length, 1, 'the inbox still serves it meanwhile')
+})
+
+t.test('push: a 2xx without a (good) receipt marks it sent; the destination posts its receipt later', async (t) => {
+  const destination = await endpoint(t, tls, [async () => ({ status: 200, body: { receipt: 'not.a.receipt' } })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+  t.equal(await pushFor(ctx, { ca: tls.cert }).step(), 1)
+  t.match(await row(ctx, handoffId), { state: 'sent', attempts: 1, last_error: /receipt in the push answer refused/ })
+  const manifest = destination.received[0].manifest
+  const res = await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/receipt`, { receipt: await ctx.receipt(handoffId, manifest) })
+  t.equal(res.statusCode, 200)
+  t.equal((await row(ctx, handoffId)).state, 'received')
+})
