@@ -96,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
     }),
   })
+  app.addHook('onClose', async () => intake.close())
   return app
 }
 

@@ -1,5 +1,6 @@
 import { createHash, sign } from 'node:crypto'
 import type { GatewayKey } from './gateway-keys.ts'
+import type { SigningThread } from './signing-thread.ts'
 
 /**
  * A compact JWS signer (RFC 7515, EdDSA/Ed25519, kid = RFC 7638 thumbprint) over a KeyObject parsed
@@ -11,6 +12,15 @@ export function compactSigner<Claims extends object>(key: GatewayKey, typ: strin
   return (claims) => {
     const input = `${header}.${b64(JSON.stringify(claims))}`
     return `${input}.${sign(null, Buffer.from(input), key.privateKey).toString('base64url')}`
+  }
+}
+
+/** compactSigner's counterpart for a signing thread: the same JWS, the signature made off the request thread. */
+export function threadedCompactSigner<Claims extends object>(key: GatewayKey, typ: string, thread: SigningThread) {
+  const header = b64(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ }))
+  return async (claims: Claims): Promise<string> => {
+    const input = `${header}.${b64(JSON.stringify(claims))}`
+    return `${input}.${(await thread.sign(key.kid, key.privateKey, input)).toString('base64url')}`
   }
 }
 

@@ -1,5 +1,6 @@
 import type { GatewayKey } from '../crypto/gateway-keys.ts'
-import { compactSigner } from '../crypto/jws.ts'
+import { threadedCompactSigner } from '../crypto/jws.ts'
+import type { SigningThread } from '../crypto/signing-thread.ts'
 
 /** What the gateway signs when it accepts a report: enough for the sender to prove later what it sent, and when. */
 export interface ReceiptClaims {
@@ -13,8 +14,8 @@ export interface ReceiptClaims {
 export const RECEIPT_TYP = 'hotline-gateway-receipt+jws'
 
 /** The receipt as a compact JWS any JOSE library verifies against /.well-known/jwks.json. */
-export function createReceiptSigner(key: GatewayKey) {
-  return compactSigner<ReceiptClaims>(key, RECEIPT_TYP)
+export function createReceiptSigner(key: GatewayKey, thread: SigningThread): (claims: ReceiptClaims) => Promise<string> {
+  return threadedCompactSigner<ReceiptClaims>(key, RECEIPT_TYP, thread)
 }
 
 /** The claims of a receipt this gateway signed (read back from storage, not a verification). */
