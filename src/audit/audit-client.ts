@@ -31,7 +31,18 @@ export function auditClient(baseUrl: string, token: string | undefined): AuditCl
   return {
     async checkpoint(minCosignatures) {
       const query = minCosignatures > 0 ? `?min_cosignatures=${minCosignatures}` : ''
-      return (await get(`/v1/audit/checkpoint${query}`, 'text/plain')).text()
+      try {
+        return await (await get(`/v1/audit/checkpoint${query}`, 'text/plain')).text()
+      } catch (error) {
+        // the log answered, and has no checkpoint the witness policy accepts: a failed check, not a missing answer
+        if (minCosignatures > 0 && /HTTP 404/.test((error as Error).message)) {
+          throw new AuditError(
+            'AUDIT_VERIFY_FAILED',
+            `the log has no checkpoint cosigned by ${minCosignatures} witness(es): the witness policy is not met`,
+          )
+        }
+        throw error
+      }
     },
     async consistencyProof(from, to) {
       const { proof } = (await (await get(`/v1/audit/proof/consistency?from=${from}&to=${to}`, 'application/json')).json()) as { proof: string[] }

@@ -69,4 +69,12 @@ t.test("the receiver kit witness: keygen, serve, cosign the gateway's checkpoint
     HOTLINE_GATEWAY_TOKEN: auditor,
   })
   t.not(unknownWitness.code, 0, 'a witness that never cosigned does not make the quorum')
+  const both = await runCli(
+    ['audit', 'verify', '--url', gateway.url, '--key', logKey, '--witness', witnessKey, '--witness', other, '--quorum', '2'],
+    {
+      HOTLINE_GATEWAY_TOKEN: auditor,
+    },
+  )
+  t.equal(both.code, 1, 'no checkpoint carries two cosignatures: the policy fails (exit 1), it is not a failure to check')
+  t.match(both.stderr, /FAILED: the log has no checkpoint cosigned by 2 witness\(es\): the witness policy is not met/)
 })
