@@ -1,44 +1,12 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import { createHandoffService } from '../../src/handoffs/handoff-service.ts'
 import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery, type PushDeliveryOptions } from '../../src/handoffs/push-delivery.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
-
-/** A throwaway certificate for 127.0.0.1 (test only: the gateway is given it as an extra CA). */
-async function certificate(): Promise<{ key: string; cert: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'hg-push-'))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  )
-  return { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') }
-}
+import { certificate } from '../helpers/tls.ts'
 
 type Answer = (body: any) => Promise<{ status: number; body?: object }>
 
