@@ -144,3 +144,44 @@ t.test('a destination whose first format is CyberTipline XML is sent XML, digest
   t.equal(sha256Hex(item.payload), item.payload_sha256)
   t.ok(item.payload.includes('https://example.net/live/channel/998877'), 'the projection, written as XML')
 })
+
+t.test('a handoff that cannot be said in its format fails, is logged so, and is never offered', async (t) => {
+  const ctx = await handoffTestApp(t)
+  // a hotline classified material on ExampleTube illegal: the platform-notice rule sends ExampleTube a DSA notice
+  const report = fixtureJson('report-web-form.json')
+  report.channel = 'hotline_referral'
+  report.source.external_id = 'NO-EXPLANATION-1'
+  report.items = [
+    {
+      url: 'https://exampletube.example.com/watch?v=failed1',
+      content_type: 'video',
+      hosting: { platform: 'ExampleTube' },
+      classification: { status: 'baseline' },
+    },
+  ]
+  const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('be-hotline'), payload: report })
+  t.equal(res.statusCode, 202, res.body)
+  const status = await ctx.app.inject({ method: 'GET', url: `/v1/reports/${res.json().id}`, headers: await ctx.auth('be-hotline') })
+  const toPlatform = status.json().handoffs.find((h: { destination: string }) => h.destination === 'exampletube')
+  t.ok(toPlatform, 'routed to the platform')
+  // Routing never sends a notice without the explanation Art. 16(2)(a) requires, so only damage can make
+  // one unbuildable: the stored report loses its explanation before the worker gets to it.
+  await ctx.database.pool.query(`UPDATE reports SET canonical = canonical #- '{incident,explanation}' WHERE id = $1`, [res.json().id])
+
+  t.ok((await ctx.worker.step()) >= 1)
+  const view = await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${toPlatform.id}`, headers: await ctx.auth('example-auditor') })
+  t.match(view.json(), { state: 'failed', manifest: null, payload_sha256: null })
+  t.same((await ctx.inbox('exampletube')).json().handoffs, [], 'nothing is offered to the platform')
+  const { rows } = await ctx.database.pool.query(
+    `SELECT convert_from(e.entry, 'UTF8')::jsonb AS e, h.last_error FROM handoff_audit a JOIN audit_entries e ON e.id = a.audit_entry_id
+       JOIN handoffs h ON h.id = a.handoff_id WHERE a.handoff_id = $1`,
+    [toPlatform.id],
+  )
+  t.match(
+    rows.map((r) => r.e),
+    [{ type: 'handoff.failed', destination: 'exampletube', reason: 'FORMAT_NOT_REPRESENTABLE' }],
+  )
+  t.match(rows[0].last_error, /explanation/, 'the row says why')
+  t.equal(JSON.stringify(rows[0].e).includes('exampletube.example.com'), false, 'the entry names no URL')
+  t.equal(await ctx.worker.step(), 0, 'and it is not tried again')
+})
