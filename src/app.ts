@@ -7,8 +7,8 @@ import { cachingVerifier } from './auth/token-cache.ts'
 import { isLoopbackHttp } from './auth/loopback.ts'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts'
 import type { Config } from './config/config.ts'
-import { resolveEncryptionKey } from './config/encryption-key.ts'
-import { createSealer } from './crypto/sealer.ts'
+import { configuredSealer } from './config/encryption-key.ts'
+import type { Sealer } from './crypto/sealer.ts'
 import { ConfigError } from './config/config.ts'
 import type { Database } from './db/database.ts'
 import type { Migration } from './db/migrate.ts'
@@ -41,6 +41,8 @@ export interface AppOptions {
   contract?: OpenApiContract
   /** Defaults to one discovered from OIDC_ISSUER. */
   tokenVerifier?: TokenVerifier
+  /** Defaults to one for the configuration's ENCRYPTION_KEY. */
+  sealer?: Sealer
 }
 
 /** The whole gateway, not listening: server.ts starts it, tests `inject` into it. */
@@ -48,7 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options
   const contract = options.contract ?? (await loadContract())
   const verifier = options.tokenVerifier ?? (await verifierFromConfig(config))
-  const sealer = createSealer(await resolveEncryptionKey(config, options.logger))
+  const sealer = options.sealer ?? (await configuredSealer(config, options.logger))
   const directory = createDirectoryService({ pool: database.pool, cacheMs: config.directoryCacheMs })
   const routing = await createRoutingService({
     pool: database.pool,

@@ -6,9 +6,9 @@ import { startHandoffDelivery } from './handoffs/handoff-runtime.ts'
 import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrate, readMigrations, type Migration } from './db/migrate.ts'
-import { resolveEncryptionKey } from './config/encryption-key.ts'
+import { configuredSealer } from './config/encryption-key.ts'
 import { ensureSigningKeys } from './crypto/gateway-keys.ts'
-import { createSealer } from './crypto/sealer.ts'
+import type { Sealer } from './crypto/sealer.ts'
 import { loggerOptions } from './logging/logger.ts'
 import { createReadinessCheck } from './ops/health.ts'
 import { startDevAuth } from './auth/dev-mode.ts'
@@ -29,15 +29,16 @@ export async function serve(options: ServeOptions): Promise<void> {
   try {
     if (options.migrate) await applyMigrations(database, migrations, logger)
     devAuth = config.oidcIssuer ? undefined : await startDevAuth(config, database, logger)
-    await ensureKeys(config, database, migrations, logger)
+    const sealer = await configuredSealer(config, logger)
+    await ensureKeys(database, migrations, sealer, logger)
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
-    const built = await buildApp({ config: runtime, database, migrations, logger })
+    const built = await buildApp({ config: runtime, database, migrations, logger, sealer })
     app = built
     const issuer = devAuth
     built.addHook('onClose', async () => issuer?.close())
-    const audit = await startAuditLog({ config: runtime, database, logger })
+    const audit = await startAuditLog({ config: runtime, database, logger, sealer })
     built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
-    const handoffs = await startHandoffDelivery({ config: runtime, database, logger })
+    const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer })
     built.addHook('onClose', async () => handoffs.stop())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')
@@ -72,9 +73,9 @@ async function applyMigrations(database: Database, migrations: Migration[], logg
 }
 
 /** The gateway's signing keys exist from its first start (on a schema that is up to date; else at first use). */
-async function ensureKeys(config: Config, database: Database, migrations: Migration[], logger: Logger): Promise<void> {
+async function ensureKeys(database: Database, migrations: Migration[], sealer: Sealer, logger: Logger): Promise<void> {
   if (!(await createReadinessCheck(database, migrations)()).ready) return
-  const keys = await ensureSigningKeys(database.pool, createSealer(await resolveEncryptionKey(config, logger)))
+  const keys = await ensureSigningKeys(database.pool, sealer)
   logger.info({ keys: keys.map(({ purpose, kid }) => ({ purpose, kid })) }, 'signing keys ready')
 }
 

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
-import { resolveEncryptionKey } from '../config/encryption-key.ts'
-import { createSealer } from '../crypto/sealer.ts'
+import type { Sealer } from '../crypto/sealer.ts'
 import type { Database } from '../db/database.ts'
 import { startSequencer } from './sequencer.ts'
 import { createWitnessPublisher, parseWitnesses } from './witness-publisher.ts'
@@ -15,6 +14,7 @@ export interface AuditLogRuntimeOptions {
   config: Config
   database: Database
   logger: Logger
+  sealer: Sealer
 }
 
 /**
@@ -22,9 +22,8 @@ export interface AuditLogRuntimeOptions {
  * time works) and, with AUDIT_WITNESSES, the publisher that collects witness cosignatures.
  */
 export async function startAuditLog(options: AuditLogRuntimeOptions): Promise<AuditLogRuntime> {
-  const { config, database, logger } = options
+  const { config, database, logger, sealer } = options
   const witnesses = parseWitnesses(config.auditWitnesses)
-  const sealer = createSealer(await resolveEncryptionKey(config, logger))
   const publisher = witnesses.length > 0 ? createWitnessPublisher({ pool: database.pool, witnesses, logger }) : undefined
   const sequencer = await startSequencer({
     pool: database.pool,

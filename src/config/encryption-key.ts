@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { createSealer, type Sealer } from '../crypto/sealer.ts'
 import { ConfigError, type Config } from './config.ts'
 
 /**
@@ -25,4 +26,9 @@ export async function resolveEncryptionKey(config: Config, logger: Logger): Prom
   const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64')
   if (key.length !== 32) throw new ConfigError([`${file} must hold 32 bytes, base64`])
   return key
+}
+
+/** The sealer for this configuration's ENCRYPTION_KEY: a process makes one and hands it to what needs it. */
+export async function configuredSealer(config: Config, logger: Logger): Promise<Sealer> {
+  return createSealer(await resolveEncryptionKey(config, logger))
 }

@@ -3,12 +3,11 @@ import type pg from 'pg'
 import { pino } from 'pino'
 import { checkpointVerifierKey } from '../audit/log-key.ts'
 import { loadConfig } from '../config/config.ts'
-import { resolveEncryptionKey } from '../config/encryption-key.ts'
+import { configuredSealer } from '../config/encryption-key.ts'
 import { openDatabase } from '../db/database.ts'
 import { migrate, readMigrations } from '../db/migrate.ts'
 import { loggerOptions } from '../logging/logger.ts'
 import { rotateKey, type KeyPurpose } from './gateway-keys.ts'
-import { createSealer } from './sealer.ts'
 
 export const KEYS_HELP = `Usage:
   hotline-gateway keys list                       the gateway's signing keys, active and retired
@@ -40,7 +39,7 @@ export async function keysCommand(args: string[]): Promise<number> {
   try {
     await migrate(database.pool, await readMigrations())
     if (sub === 'rotate') {
-      const sealer = createSealer(await resolveEncryptionKey(config, logger))
+      const sealer = await configuredSealer(config, logger)
       const { retired, key } = await rotateKey(database.pool, sealer, purpose as KeyPurpose)
       console.log(`${purpose} key ${key.kid} is active${retired ? `; ${retired} is retired and stays published` : ''}`)
       if (purpose === 'checkpoint') console.log(`new verifier key: ${checkpointVerifierKey(await origin(database.pool), key.publicJwk)}`)

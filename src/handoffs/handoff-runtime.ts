@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
-import { resolveEncryptionKey } from '../config/encryption-key.ts'
-import { createSealer } from '../crypto/sealer.ts'
+import type { Sealer } from '../crypto/sealer.ts'
 import type { Database } from '../db/database.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
 import { createHandoffService } from './handoff-service.ts'
@@ -10,9 +9,13 @@ import { createParticipantKeys } from './participant-keys.ts'
 import { createPushDelivery } from './push-delivery.ts'
 
 /** The handoff outbox worker of this process, signing and pushing (every process runs one; SKIP LOCKED shares the work). */
-export async function startHandoffDelivery(options: { config: Config; database: Database; logger: Logger }): Promise<RunningHandoffWorker> {
-  const { config, database, logger } = options
-  const sealer = createSealer(await resolveEncryptionKey(config, logger))
+export async function startHandoffDelivery(options: {
+  config: Config
+  database: Database
+  logger: Logger
+  sealer: Sealer
+}): Promise<RunningHandoffWorker> {
+  const { config, database, logger, sealer } = options
   const pool = database.pool
   const push = createPushDelivery({
     pool,

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { canonicalDigest } from '../crypto/jcs.ts'
+import { sha256Hex } from '../crypto/jws.ts'
 import { activeKeyWatcher, type GatewayKey } from '../crypto/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { DirectoryVersion } from '../directory/directory-service.ts'
@@ -85,7 +85,7 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger, 
       status_url: `${publicUrl ?? ''}/v1/reports/${id}`,
     }
     const jws = await (await receiptSigner())(claims)
-    const payloadDigest = sha256(submission.payload.bytes)
+    const payloadDigest = sha256Hex(submission.payload.bytes)
     const { contact, ...reporter } = report.reporter as CanonicalReport['reporter'] & { contact?: unknown }
     const row = {
       id,
@@ -191,8 +191,4 @@ function storedReceipt(stored: StoredReceipt | string): StoredReceipt {
   if (typeof stored !== 'string') return stored
   const claims = receiptClaims(stored)
   return { id: claims.report_id, ...claims, receipt: stored }
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex')
 }
