@@ -64,6 +64,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
 
   async function receipt(id: string, participant: Participant, jws: string) {
     const digest = sha256Hex(jws)
+    const verification = await verifyOutside(participant, jws, HANDOFF_RECEIPT_TYP, 'receipt')
     return commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)
       if (row.state === 'received') {
@@ -72,7 +73,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
       }
       if (row.state !== 'ready' && row.state !== 'sent')
         throw problem('HG_CONFLICT', `handoff ${id} has not been signed; there is nothing to receipt`)
-      const signed = await verifyFrom(participant, jws, HANDOFF_RECEIPT_TYP, 'receipt')
+      const signed = verification.result()
       await checkClaims('handoff-receipt-claims.json', signed, row, 'receipt')
       const at = new Date()
       await tx.query(
@@ -99,6 +100,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
 
   async function status(id: string, participant: Participant, jws: string) {
     const digest = sha256Hex(jws)
+    const verification = await verifyOutside(participant, jws, HANDOFF_STATUS_TYP, 'status')
     return commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)
       if (row.statuses.some((s) => s.sha256 === digest)) return { result: presentHandoff(row), audit: [] }
@@ -106,7 +108,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
       const last = row.statuses.at(-1)
       if (last?.status === 'closed') throw problem('HG_CONFLICT', `handoff ${id} is closed`)
       if (row.statuses.length >= MAX_STATUSES) throw problem('HG_CONFLICT', `handoff ${id} has ${MAX_STATUSES} status messages, the most it keeps`)
-      const signed = await verifyFrom(participant, jws, HANDOFF_STATUS_TYP, 'status')
+      const signed = verification.result()
       await checkClaims('handoff-status-claims.json', signed, row, 'status')
       const seq = row.statuses.length + 1
       const value = signed.claims.status as string
@@ -135,6 +137,24 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
         link: linkEntries([id]),
       }
     })
+  }
+
+  /**
+   * verifyFrom, run before the transaction: fetching a JWKS URL is network I/O, which must not hold
+   * the handoff's row lock or a pooled connection. Its outcome is taken (and its error thrown) only
+   * where the transaction asks for it, so a caller still meets the same checks in the same order.
+   */
+  async function verifyOutside(participant: Participant, jws: string, typ: string, field: string) {
+    const outcome = await verifyFrom(participant, jws, typ, field).then(
+      (message) => ({ message }),
+      (error: unknown) => ({ error }),
+    )
+    return {
+      result(): VerifiedMessage {
+        if ('error' in outcome) throw outcome.error
+        return outcome.message
+      },
+    }
   }
 
   /** Verifies a message the caller signed, with the keys of its directory entry (refetched once for an unknown kid). */
