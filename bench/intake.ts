@@ -7,23 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { freshDatabase } from './database.ts'
 import { startDevIssuer } from '../src/auth/dev-issuer.ts'
 
 const [seconds = 10, connections = 50, rounds = 2] = process.argv.slice(2).map(Number)
-const ADMIN = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const template = JSON.parse(readFileSync(new URL('../test/fixtures/intake/report-web-form.json', import.meta.url), 'utf8'))
 template.channel = 'hotline_referral'
-
-async function database(name: string): Promise<string> {
-  const admin = new pg.Client(ADMIN)
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(ADMIN)
-  url.pathname = `/${name}`
-  return url.href
-}
 
 const AUDIENCE = 'urn:hotline-gateway:bench'
 
@@ -139,8 +128,8 @@ async function load(server: { child: ChildProcess; info: { url: string; token?: 
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, cpu }
 }
 
-const baselineDb = await database('bench_intake_baseline')
-const gatewayDb = await database('bench_intake_gateway')
+const baselineDb = await freshDatabase('bench_intake_baseline')
+const gatewayDb = await freshDatabase('bench_intake_gateway')
 const baseline = await start('baseline', baselineDb)
 const { issuer, token } = await startIssuer()
 const started = await start('gateway', gatewayDb, issuer.issuer)

@@ -1,29 +1,57 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
 import type { Sealer } from '../crypto/sealer.ts'
+import { createSigningThread } from '../crypto/signing-thread.ts'
 import type { Database } from '../db/database.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
+import { startLoop } from '../ops/background-loop.ts'
 import { createHandoffService } from './handoff-service.ts'
-import { startHandoffWorker, type RunningHandoffWorker } from './handoff-worker.ts'
+import { createHandoffWorker } from './handoff-worker.ts'
 import { createParticipantKeys } from './participant-keys.ts'
 import { createPushDelivery } from './push-delivery.ts'
 
-/** The handoff outbox worker of this process, signing and pushing (every process runs one; SKIP LOCKED shares the work). */
+export interface RunningHandoffDelivery {
+  /** Lets the batch being signed commit and the pushes in flight finish, then stops. */
+  stop(): Promise<void>
+}
+
+/**
+ * The handoff loops of this process: one signs the outbox, one pushes what is signed. They never
+ * wait on each other, so an unreachable endpoint does not slow signing, nor a signing error pushing.
+ * Every process runs them; SKIP LOCKED and leases share the work.
+ */
 export async function startHandoffDelivery(options: {
   config: Config
   database: Database
   logger: Logger
   sealer: Sealer
-}): Promise<RunningHandoffWorker> {
+}): Promise<RunningHandoffDelivery> {
   const { config, database, logger, sealer } = options
   const pool = database.pool
+  const signingThread = createSigningThread()
+  const worker = createHandoffWorker({ pool, sealer, logger, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs, signingThread })
+  // what is signed is pushed at once, not at the push loop's next look
+  const sign = async () => {
+    const signed = await worker.step()
+    if (signed > 0) pushing.wake()
+    return signed
+  }
   const push = createPushDelivery({
     pool,
     logger,
     directory: createDirectoryService({ pool, cacheMs: config.directoryCacheMs }),
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
+    onSettled: () => pushing.wake(),
   })
-  return startHandoffWorker({ pool, sealer, logger, issuer: manifestIssuer(config), push, keyCheckMs: config.keyCheckMs })
+  const pushing = startLoop({ name: 'push delivery', step: push.dispatch, logger })
+  const signing = startLoop({ name: 'handoff signing', step: sign, logger })
+  return {
+    async stop() {
+      await Promise.all([signing.stop(), pushing.stop()])
+      await push.stop()
+      await signingThread.close()
+    },
+  }
 }
 
 /** The manifests' `iss`: the gateway's public URL, else its audit log origin, else its name. */

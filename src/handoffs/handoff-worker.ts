@@ -1,7 +1,9 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { activeKeyWatcher } from '../crypto/gateway-keys.ts'
-import { compactSigner, sha256Hex } from '../crypto/jws.ts'
+import type { GatewayKey } from '../crypto/gateway-keys.ts'
+import { compactSigner, sha256Hex, threadedCompactSigner } from '../crypto/jws.ts'
+import type { SigningThread } from '../crypto/signing-thread.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { ReportFormat } from '../directory/participant.ts'
 import type { CanonicalReport } from '../intake/report.ts'
@@ -33,10 +35,10 @@ export interface HandoffWorkerOptions {
   logger: Logger
   /** The manifests' `iss`: PUBLIC_URL, or the gateway's instance name. */
   issuer: string
-  /** Most handoffs signed in one transaction (default 20). */
+  /** Most handoffs signed in one transaction (default 250). */
   batchSize?: number
-  /** Pause when there was less than a batch to do (default 200 ms). */
-  intervalMs?: number
+  /** Signs off this thread when given (a batch per message); else inline. */
+  signingThread?: SigningThread
   /** How often to look for a rotated signing key (KEY_CHECK_MS, default 10 s). */
   keyCheckMs?: number
 }
@@ -44,11 +46,6 @@ export interface HandoffWorkerOptions {
 export interface HandoffWorker {
   /** Signs up to one batch of pending handoffs now; how many it settled. */
   step(): Promise<number>
-}
-
-export interface RunningHandoffWorker extends HandoffWorker {
-  /** Lets the batch in progress commit, then stops. */
-  stop(): Promise<void>
 }
 
 interface Claimed {
@@ -67,17 +64,18 @@ interface Claimed {
   kind: DestinationKind | null
 }
 
+type Sign = (claims: ManifestClaims) => Promise<string>
+
 // SKIP LOCKED: any number of processes claim side by side, each row signed by exactly one of them.
+// The claim walks the handoffs_pending index (urgent first, then oldest) and stops at the batch:
+// no sort, no join over the backlog; only the claimed rows meet their reports.
 const CLAIM = `
-  SELECT h.id, h.case_id, h.participant_id, h.report_id, h.urgent, h.rules, h.items, h.format,
-         r.sender_id, r.canonical, r.contact_sealed, r.state AS report_state,
-         (SELECT d->>'kind' FROM jsonb_array_elements(rd.decision->'destinations') AS d
-           WHERE d->>'participant_id' = h.participant_id LIMIT 1) AS kind
-    FROM handoffs h JOIN reports r ON r.id = h.report_id LEFT JOIN routing_decisions rd ON rd.report_id = h.report_id
-   WHERE h.state = 'pending'
-   ORDER BY h.urgent DESC, h.created_at
-   LIMIT $1
-     FOR UPDATE OF h SKIP LOCKED`
+  WITH claimed AS (
+    SELECT id FROM handoffs WHERE state = 'pending' ORDER BY urgent DESC, created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+  SELECT h.id, h.case_id, h.participant_id, h.report_id, h.urgent, h.rules, h.items, h.format, h.kind,
+         r.sender_id, r.canonical, r.contact_sealed, r.state AS report_state
+    FROM claimed JOIN handoffs h ON h.id = claimed.id JOIN reports r ON r.id = h.report_id
+   ORDER BY h.urgent DESC, h.created_at`
 
 const SETTLE = `
   UPDATE handoffs h
@@ -94,7 +92,7 @@ const SETTLE = `
  */
 export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorker {
   const { pool, sealer } = options
-  const batchSize = options.batchSize ?? 20
+  const batchSize = options.batchSize ?? 250
   // the published JWS key, followed across rotations (KEY_CHECK_MS)
   const receiptKey = activeKeyWatcher(pool, sealer, 'receipt', options.keyCheckMs ?? 10_000)
 
@@ -111,16 +109,16 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
     const { rows: waiting } = await pool.query(`SELECT EXISTS (SELECT 1 FROM handoffs WHERE state = 'pending') AS any`)
     if (!waiting[0].any) return 0
     const signingKey = await receiptKey()
-    const sign = compactSigner<ManifestClaims>(signingKey, MANIFEST_TYP)
+    const sign = signerFor(signingKey)
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query<Claimed>(CLAIM, [batchSize])
       const at = new Date()
-      const settled = rows.map((row) => settle(row, at))
+      const settled = await Promise.all(rows.map((row) => settle(row, at, sign)))
       if (rows.length > 0) await tx.query(SETTLE, [JSON.stringify(settled.map((s) => s.row))])
       return { result: rows.length, audit: settled.map((s) => s.event), link: linkEntries(rows.map((r) => r.id)) }
     })
 
-    function settle(row: Claimed, at: Date): { row: Record<string, unknown>; event: AuditEvent } {
+    async function settle(row: Claimed, at: Date, sign: Sign): Promise<{ row: Record<string, unknown>; event: AuditEvent }> {
       const base = { handoff_id: row.id, case_id: row.case_id, report_id: row.report_id, sender: row.sender_id, destination: row.participant_id }
       if (row.report_state === 'retracted') {
         return {
@@ -141,7 +139,7 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
         }
       }
       const payloadSha256 = sha256Hex(payload.text)
-      const manifest = sign({
+      const manifest = await sign({
         iss: options.issuer,
         ...base,
         format: row.format,
@@ -176,43 +174,11 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
     }
   }
 
-  return { step }
-}
-
-/** The worker in this process (signing, then push delivery), until stop(): batch after batch, pausing when one found nothing to do. */
-export function startHandoffWorker(options: HandoffWorkerOptions & { push?: { step(): Promise<number> } }): RunningHandoffWorker {
-  const worker = createHandoffWorker(options)
-  const intervalMs = options.intervalMs ?? 200
-  let stopped = false
-  let wake: (() => void) | undefined
-  const loop = (async () => {
-    let failures = 0
-    while (!stopped) {
-      let done = 0
-      try {
-        done = (await worker.step()) + ((await options.push?.step()) ?? 0)
-        failures = 0
-      } catch (error) {
-        failures++
-        options.logger.error({ err: error }, 'handoff worker batch failed; retrying')
-      }
-      if (stopped || (done > 0 && failures === 0)) continue
-      const pause = intervalMs * 2 ** Math.min(failures, 6)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-    }
-  })()
-  return {
-    step: worker.step,
-    async stop() {
-      stopped = true
-      wake?.()
-      await loop
-    },
+  function signerFor(key: GatewayKey): Sign {
+    if (options.signingThread) return threadedCompactSigner<ManifestClaims>(key, MANIFEST_TYP, options.signingThread)
+    const sign = compactSigner<ManifestClaims>(key, MANIFEST_TYP)
+    return async (claims) => sign(claims)
   }
+
+  return { step }
 }

@@ -20,8 +20,12 @@ export interface PushDeliveryOptions {
   leaseMs?: number
   /** First retry delay, doubling with each failed attempt up to an hour (default 5 s). */
   backoffMs?: number
-  /** Most deliveries per step (default 10). */
-  batchSize?: number
+  /** Most requests in flight from this process to one destination (default 4). */
+  perDestination?: number
+  /** Most requests in flight from this process in all (default 32). */
+  overall?: number
+  /** Called when a delivery finished, so that a loop can lease the next one at once. */
+  onSettled?: () => void
 }
 
 interface Leased {
@@ -32,19 +36,37 @@ interface Leased {
 }
 
 // A lease, not a lock held over the network: the claim commits at once, and a worker that dies
-// mid-request leaves the row to whoever finds its lease run out.
+// mid-request leaves the row to whoever finds its lease run out. Each destination is leased on its
+// own, up to its free slots, urgent first then oldest (the handoffs_push index); an endpoint whose
+// breaker is open is skipped, and one that failed before is probed with a single handoff.
 const LEASE = `
   UPDATE handoffs h SET attempts = h.attempts + 1, next_attempt_at = now() + $3 * interval '1 millisecond'
     FROM reports r
    WHERE r.id = h.report_id AND h.id IN (
-         SELECT id FROM handoffs
-          WHERE state = 'ready' AND participant_id = ANY($1::text[]) AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-          ORDER BY urgent DESC, created_at LIMIT $2
-            FOR UPDATE SKIP LOCKED)
+         SELECT c.id
+           FROM unnest($1::text[], $2::int[]) AS d (participant_id, slots)
+           LEFT JOIN delivery_endpoints e ON e.participant_id = d.participant_id
+           CROSS JOIN LATERAL (
+                 SELECT id FROM handoffs
+                  WHERE state = 'ready' AND participant_id = d.participant_id AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                  ORDER BY urgent DESC, created_at
+                  LIMIT CASE WHEN coalesce(e.failures, 0) > 0 THEN 1 ELSE d.slots END
+                    FOR UPDATE SKIP LOCKED) c
+          WHERE e.open_until IS NULL OR e.open_until <= now())
   RETURNING h.id, h.participant_id, h.attempts,
             jsonb_build_object('id', h.id, 'case_id', h.case_id, 'report_id', h.report_id, 'sender', r.sender_id, 'format', h.format,
                                'urgent', h.urgent, 'manifest', h.manifest, 'manifest_sha256', h.manifest_sha256, 'payload', h.payload,
                                'payload_media_type', h.payload_media_type, 'payload_sha256', h.payload_sha256, 'signed_at', h.signed_at) AS item`
+
+// The breaker opens for backoff × 2^(failures-1), with jitter (50–100 %) so that processes do not probe in step.
+const TRIPPED = `
+  INSERT INTO delivery_endpoints AS e (participant_id, failures, open_until, last_error)
+  VALUES ($1, 1, now() + $2 * (0.5 + random() / 2) * interval '1 millisecond', $3)
+  ON CONFLICT (participant_id) DO UPDATE
+     SET failures = e.failures + 1, last_error = $3, updated_at = now(),
+         open_until = now() + least($2 * 2 ^ e.failures, $4) * (0.5 + random() / 2) * interval '1 millisecond'`
+
+const CLOSED = `UPDATE delivery_endpoints SET failures = 0, open_until = NULL, last_error = NULL, updated_at = now() WHERE participant_id = $1 AND failures > 0`
 
 const MAX_BACKOFF_MS = 3_600_000
 
@@ -52,23 +74,55 @@ const MAX_BACKOFF_MS = 3_600_000
  * Push delivery to destinations whose directory entry says `{ mode: push, endpoint }`: each signed
  * handoff is POSTed (one inbox item, schemas/handoff-inbox.json) to the endpoint over HTTPS. A 2xx
  * marks it sent (handoff.sent, once); a `receipt` JWS in the answer is taken as if the destination had
- * posted it. Anything else is retried with exponential backoff, counted in the row. The same manifest
- * and payload bytes every time.
+ * posted it. Anything else is retried with exponential backoff, counted in the row, and trips the
+ * endpoint's breaker (shared by every process). The same manifest and payload bytes every time.
+ * Destinations are isolated: each has its own slots, so a slow one never holds up another's handoffs.
  */
 export function createPushDelivery(options: PushDeliveryOptions) {
   const { pool, logger } = options
   const backoffMs = options.backoffMs ?? 5_000
+  const perDestination = options.perDestination ?? 4
+  const overall = options.overall ?? 32
+  const inFlight = new Map<string, number>()
+  const running = new Set<Promise<void>>()
+  // stopping cuts requests short: their leases run out and any process sends the same bytes again
+  const stopping = new AbortController()
 
-  async function step(): Promise<number> {
+  /** Leases what is due for every destination with a free slot and starts those deliveries; how many it started. */
+  async function dispatch(): Promise<Promise<void>[]> {
     const current = await options.directory.current()
     const push = new Map((current?.document.participants ?? []).filter((p) => p.delivery.mode === 'push').map((p) => [p.id, p]))
-    if (push.size === 0) return 0
-    const leased = await commitChange(pool, async (tx) => ({
-      result: (await tx.query<Leased>(LEASE, [[...push.keys()], options.batchSize ?? 10, options.leaseMs ?? 60_000])).rows,
-      audit: [],
-    }))
-    await Promise.all(leased.map((row) => deliver(row, push.get(row.participant_id)!)))
-    return leased.length
+    let free = overall - running.size
+    const wanted: Array<[string, number]> = []
+    for (const id of push.keys()) {
+      const slots = Math.min(perDestination - (inFlight.get(id) ?? 0), free)
+      if (slots <= 0) continue
+      wanted.push([id, slots])
+      free -= slots
+    }
+    if (wanted.length === 0) return []
+    const { rows } = await pool.query<Leased>(LEASE, [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000])
+    return rows.map((row) => track(row, push.get(row.participant_id)!))
+  }
+
+  function track(row: Leased, destination: Participant): Promise<void> {
+    inFlight.set(row.participant_id, (inFlight.get(row.participant_id) ?? 0) + 1)
+    const delivery = deliver(row, destination)
+      .catch((error) => logger.error({ err: error, handoff: row.id, destination: row.participant_id }, 'push delivery bookkeeping failed'))
+      .finally(() => {
+        inFlight.set(row.participant_id, inFlight.get(row.participant_id)! - 1)
+        running.delete(delivery)
+        options.onSettled?.()
+      })
+    running.add(delivery)
+    return delivery
+  }
+
+  /** Leases and delivers what is due now, and waits for those deliveries; how many there were. */
+  async function step(): Promise<number> {
+    const started = await dispatch()
+    await Promise.all(started)
+    return started.length
   }
 
   async function deliver(row: Leased, destination: Participant): Promise<void> {
@@ -77,6 +131,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     try {
       answer = await post(endpoint, JSON.stringify({ ...row.item, signed_at: new Date(row.item.signed_at as string).toISOString() }))
     } catch (error) {
+      if (stopping.signal.aborted) return // not the endpoint's fault: the lease runs out and it is sent again
       return retryLater(row, (error as Error).message)
     }
     if (answer.status < 200 || answer.status > 299) return retryLater(row, `HTTP ${answer.status}`)
@@ -106,6 +161,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
         mode: 'push',
         manifest_sha256: r.manifest_sha256 as string,
       }))
+      await tx.query(CLOSED, [row.participant_id])
       return { result: undefined, audit, link: linkEntries(rows.map(() => row.id)) }
     })
   }
@@ -113,6 +169,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   async function retryLater(row: Leased, error: string): Promise<void> {
     const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
     logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'push delivery failed; will retry')
+    await pool.query(TRIPPED, [row.participant_id, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
     await note(row.id, error, delay)
   }
 
@@ -136,6 +193,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
           timeout: timeoutMs,
+          signal: stopping.signal,
           ...(options.ca ? { ca: options.ca } : {}),
         },
         (res) => {
@@ -155,7 +213,15 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     })
   }
 
-  return { step }
+  return {
+    step,
+    dispatch: async () => (await dispatch()).length,
+    /** Cuts the requests in flight short and waits for their bookkeeping (before the pool closes). */
+    async stop() {
+      stopping.abort(new Error('the gateway process is stopping'))
+      await Promise.all(running)
+    },
+  }
 }
 
 function receiptIn(body: string): string | undefined {
