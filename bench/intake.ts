@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
-import pg from 'pg'
 import { freshDatabase } from './database.ts'
 import { startDevIssuer } from '../src/auth/dev-issuer.ts'
 

@@ -27,6 +27,7 @@ export function handoffHandlers({ pool, handoffs, evidence }: HandoffHandlerDeps
       const { status } = request.body as { status: string }
       return handoffs.status(idOf(request.params), request.principal!.participant, status)
     },
+    redeliverHandoff: async (request) => handoffs.redeliver(idOf(request.params), request.principal!),
     getHandoffEvidence: async (request) => {
       const id = idOf(request.params)
       return evidence(requireVisible(await loadHandoff(pool, id), id, request.principal!))

@@ -41,6 +41,7 @@ export async function startHandoffDelivery(options: {
     logger,
     directory: createDirectoryService({ pool, cacheMs: config.directoryCacheMs }),
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
+    maxAgeMs: config.deliveryMaxAgeMs,
     onSettled: () => pushing.wake(),
   })
   const pushing = startLoop({ name: 'push delivery', step: push.dispatch, logger })

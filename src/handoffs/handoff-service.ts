@@ -18,7 +18,7 @@ const INBOX = `
   SELECT h.id, h.case_id, h.report_id, r.sender_id AS sender, h.format, h.urgent, h.manifest, h.manifest_sha256,
          h.payload, h.payload_media_type, h.payload_sha256, h.signed_at, h.state
     FROM handoffs h JOIN reports r ON r.id = h.report_id
-   WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent')
+   WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent', 'dead_letter')
    ORDER BY h.urgent DESC, h.created_at
    LIMIT $2`
 
@@ -31,12 +31,13 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     const me = principal.participant.id
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query(INBOX, [me, limit])
-      const ready = rows.filter((row) => row.state === 'ready').map((row) => row.id as string)
+      // a dead letter fetched here has reached its destination after all
+      const ready = rows.filter((row) => row.state !== 'sent').map((row) => row.id as string)
       const marked: string[] = []
       if (ready.length > 0) {
         // a concurrent fetch waits on the row and then finds it sent: one handoff.sent entry each
         const updated = await tx.query<{ id: string }>(
-          `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state = 'ready' RETURNING id`,
+          `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state IN ('ready', 'dead_letter') RETURNING id`,
           [ready],
         )
         marked.push(...updated.rows.map((row) => row.id))
@@ -175,7 +176,32 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     }
   }
 
-  return { inbox, get, receipt, status }
+  /**
+   * An operator re-queues a dead letter once its destination mended its endpoint: the same signed
+   * bytes under the same id, tried at once (the endpoint's breaker is reset), and logged with who asked.
+   */
+  async function redeliver(id: string, principal: Principal) {
+    return commitChange(pool, async (tx) => {
+      const row = await loadHandoff(tx, id, true)
+      if (!row) throw problem('HG_NOT_FOUND', `no handoff ${id}`)
+      if (row.state !== 'dead_letter') throw problem('HG_CONFLICT', `handoff ${id} is ${row.state}, not a dead letter; there is nothing to redeliver`)
+      await tx.query(`UPDATE handoffs SET state = 'ready', attempts = 0, next_attempt_at = NULL WHERE id = $1`, [id])
+      await tx.query(`DELETE FROM delivery_endpoints WHERE participant_id = $1`, [row.participant_id])
+      const audit = [
+        {
+          type: 'handoff.redelivery_requested',
+          at: new Date().toISOString(),
+          handoff_id: id,
+          destination: row.participant_id,
+          by: principal.participant.id,
+          manifest_sha256: row.manifest_sha256!,
+        },
+      ]
+      return { result: presentHandoff({ ...row, state: 'ready', attempts: 0 }), audit, link: linkEntries([id]) }
+    })
+  }
+
+  return { inbox, get, receipt, status, redeliver }
 }
 
 /** The handoff, locked, if it is addressed to the caller; anyone else gets the same 404 as for a handoff that does not exist. */

@@ -22,7 +22,7 @@ export interface HandoffRow {
   participant_id: string
   format: 'canonical_v1' | 'cybertipline_xml' | 'dsa_notice_v1'
   urgent: boolean
-  state: 'pending' | 'ready' | 'sent' | 'received' | 'failed'
+  state: 'pending' | 'ready' | 'sent' | 'received' | 'failed' | 'withdrawn' | 'dead_letter'
   created_at: Date
   signed_at: Date | null
   sent_at: Date | null
@@ -35,13 +35,15 @@ export interface HandoffRow {
   receipt_sha256: string | null
   receipt_kid: string | null
   receipt_jwk: JWK | null
+  attempts: number
+  last_error: string | null
   statuses: StatusRow[]
 }
 
 const HANDOFF = `
   SELECT h.id, h.case_id, h.report_id, r.sender_id, h.participant_id, h.format, h.urgent, h.state, h.created_at,
          h.signed_at, h.sent_at, h.received_at, h.manifest, h.manifest_sha256, h.payload_sha256, h.payload_media_type,
-         h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk,
+         h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk, h.attempts, h.last_error,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'status', s.status, 'reason_code', s.reason_code,
                    'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
             FROM handoff_statuses s WHERE s.handoff_id = h.id) AS statuses
@@ -94,6 +96,8 @@ export function presentHandoff(row: HandoffRow) {
     payload_sha256: row.payload_sha256,
     payload_media_type: row.payload_media_type,
     receipt: row.receipt,
+    attempts: row.attempts,
+    last_error: row.last_error,
     statuses: row.statuses.map((s) => ({
       seq: s.seq,
       status: s.status,

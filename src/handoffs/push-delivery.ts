@@ -20,6 +20,8 @@ export interface PushDeliveryOptions {
   leaseMs?: number
   /** First retry delay, doubling with each failed attempt up to an hour (default 5 s). */
   backoffMs?: number
+  /** How long after signing a failing push is retried before it is a dead letter (DELIVERY_MAX_AGE_MS, default 24 h). */
+  maxAgeMs?: number
   /** Most requests in flight from this process to one destination (default 4). */
   perDestination?: number
   /** Most requests in flight from this process in all (default 32). */
@@ -81,6 +83,7 @@ const MAX_BACKOFF_MS = 3_600_000
 export function createPushDelivery(options: PushDeliveryOptions) {
   const { pool, logger } = options
   const backoffMs = options.backoffMs ?? 5_000
+  const maxAgeMs = options.maxAgeMs ?? 86_400_000
   const perDestination = options.perDestination ?? 4
   const overall = options.overall ?? 32
   const inFlight = new Map<string, number>()
@@ -167,10 +170,37 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   }
 
   async function retryLater(row: Leased, error: string): Promise<void> {
+    await pool.query(TRIPPED, [row.participant_id, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
+    const age = Date.now() - new Date(row.item.signed_at as string).getTime()
+    if (age >= maxAgeMs) return deadLetter(row, error)
     const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
     logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'push delivery failed; will retry')
-    await pool.query(TRIPPED, [row.participant_id, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
     await note(row.id, error, delay)
+  }
+
+  /** Past its maximum age a failing push stops: a dead letter, still in the destination's inbox, until an operator re-queues it. */
+  async function deadLetter(row: Leased, error: string): Promise<void> {
+    logger.error({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'push delivery gave up: dead letter')
+    await commitChange(pool, async (tx) => {
+      const { rowCount } = await tx.query(
+        `UPDATE handoffs SET state = 'dead_letter', last_error = $2, next_attempt_at = NULL WHERE id = $1 AND state = 'ready'`,
+        [row.id, error.slice(0, 1000)],
+      )
+      const audit =
+        (rowCount ?? 0) === 0
+          ? []
+          : [
+              {
+                type: 'handoff.dead_lettered',
+                at: new Date().toISOString(),
+                handoff_id: row.id,
+                destination: row.participant_id,
+                attempts: row.attempts,
+                manifest_sha256: row.item.manifest_sha256 as string,
+              },
+            ]
+      return { result: undefined, audit, link: linkEntries(audit.map(() => row.id)) }
+    })
   }
 
   /** Records why a delivery failed, and with `retryInMs` when to try again (bookkeeping: no audit entry). */

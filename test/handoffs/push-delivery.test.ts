@@ -114,3 +114,64 @@ t.test('push: a 2xx without a (good) receipt marks it sent; the destination post
   t.equal(res.statusCode, 200)
   t.equal((await row(ctx, handoffId)).state, 'received')
 })
+
+t.test('push: past its maximum age a failing push is a dead letter; an operator re-queues it and the same bytes go out', async (t) => {
+  let healthy = false
+  const destination = await endpoint(t, tls, [async () => (healthy ? { status: 202 } : { status: 500 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+
+  const push = pushFor(ctx, { ca: tls.cert, backoffMs: 0, maxAgeMs: 0 })
+  t.equal(await push.step(), 1)
+  t.match(await row(ctx, handoffId), { state: 'dead_letter', attempts: 1, last_error: 'HTTP 500' })
+  t.equal(await push.step(), 0, 'a dead letter is not retried')
+  const seen = await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${handoffId}`, headers: await ctx.auth('exampletube') })
+  t.match(seen.json(), { state: 'dead_letter', attempts: 1, last_error: 'HTTP 500' }, 'the sender sees the dead letter and why')
+
+  const redeliver = async (client: string, id = handoffId) =>
+    ctx.app.inject({ method: 'POST', url: `/v1/handoffs/${id}/redeliver`, headers: await ctx.auth(client) })
+  t.equal((await redeliver('exampletube')).statusCode, 403, 'a platform may not redeliver')
+  t.equal((await redeliver(DESTINATION)).statusCode, 403, 'nor the destination')
+  t.match(await row(ctx, handoffId), { state: 'dead_letter' }, 'refused requests change nothing')
+
+  healthy = true
+  const requeued = await redeliver('gateway-admin')
+  t.equal(requeued.statusCode, 200)
+  t.match(requeued.json(), { id: handoffId, state: 'ready', attempts: 0 })
+  const again = await redeliver('gateway-admin')
+  t.equal(again.statusCode, 409, 'only a dead letter can be redelivered')
+  t.equal(again.json().code, 'HG_CONFLICT')
+  t.equal((await redeliver('gateway-admin', '00000000-0000-4000-8000-000000000000')).statusCode, 404)
+
+  t.equal(await push.step(), 1, 'tried at once')
+  t.match(await row(ctx, handoffId), { state: 'sent', attempts: 1 })
+  t.equal(destination.received.length, 2)
+  t.same(destination.received[1], destination.received[0], 'the same id, manifest and payload as the failed attempt')
+  t.same(await entryTypes(ctx, handoffId), [
+    ['handoff.signed', null],
+    ['handoff.dead_lettered', null],
+    ['handoff.redelivery_requested', null],
+    ['handoff.sent', 'push'],
+  ])
+})
+
+t.test('pull: a dead letter stays in the inbox, and fetching it there counts as sent', async (t) => {
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  const { handoffId } = await ctx.submit()
+  await ctx.worker.step()
+  await pushFor(ctx, { ca: tls.cert, backoffMs: 0, maxAgeMs: 0 }).step()
+  t.match(await row(ctx, handoffId), { state: 'dead_letter' })
+  const inbox = (await ctx.inbox(DESTINATION)).json()
+  t.same(
+    inbox.handoffs.map((h: { id: string }) => h.id),
+    [handoffId],
+  )
+  t.match(await row(ctx, handoffId), { state: 'sent' })
+  t.same(await entryTypes(ctx, handoffId), [
+    ['handoff.signed', null],
+    ['handoff.dead_lettered', null],
+    ['handoff.sent', 'pull'],
+  ])
+})
