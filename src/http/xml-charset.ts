@@ -42,6 +42,7 @@ const refused = (status: 400 | 415, where: FieldProblem, message: string) =>
 const HEADER: FieldProblem = { in: 'header', pointer: '/content-type', message: '' }
 const BODY: FieldProblem = { in: 'body', pointer: '/', message: '' }
 
+/** The document's text, without a byte order mark; a ProblemError when its encoding is refused. */
 export function decodeXml(bytes: Buffer, contentType: string | undefined): string {
   const mark = byteOrderMark(bytes)
   const charset = charsetOf(contentType)
@@ -92,7 +93,7 @@ function resolve(statement: Statement | undefined): Encoding | undefined {
     throw refused(
       415,
       statement.where,
-      `the encoding ${statement.label} is not accepted (UTF-8, UTF-16 with a byte order mark, ISO-8859-1 or Windows-1252)`,
+      `the encoding ${statement.label} is not accepted (UTF-8, UTF-16 with a byte order mark, US-ASCII, ISO-8859-1 or Windows-1252)`,
     )
   }
   if (encoding === 'utf-16') throw refused(400, statement.where, `${statement.label} is stated, but the document has no UTF-16 byte order mark`)
