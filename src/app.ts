@@ -93,7 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...handoffHandlers({ pool: database.pool, handoffs, evidence: createEvidenceBuilder({ pool: database.pool, audit }) }),
       ...intakeHandlers({
         intake,
-        reports: createReportQueries({ pool: database.pool, sealer }),
+        reports: createReportQueries({ pool: database.pool }),
         validateReport: createReportValidator(compilers.body),
       }),
     }),

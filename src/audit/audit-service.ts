@@ -79,11 +79,14 @@ export function createAuditService({ pool }: { pool: pg.Pool }): AuditService {
 
     async entries(start, end) {
       if (end <= start) throw new AuditRangeError('end', 'end must be greater than start')
-      const size = await treeSizeAtLeast(start + 1)
+      const last = Math.min(end, start + MAX_ENTRIES_PAGE)
+      // the whole range, not just its start, is checked against the size: past the size this process
+      // saw last, it is re-read, so a page is never cut short at a size the log has since outgrown
+      const size = await treeSizeAtLeast(last)
       if (start >= size) throw new AuditRangeError('start', `start ${start} is beyond the last entry (tree size ${size})`)
       const { rows } = await pool.query<{ log_index: number; entry: Buffer }>(
         'SELECT log_index, entry FROM audit_entries WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index',
-        [start, Math.min(end, size, start + MAX_ENTRIES_PAGE)],
+        [start, Math.min(last, size)],
       )
       return rows.map((row) => presentEntry(row.log_index, row.entry))
     },

@@ -3,7 +3,7 @@ import type { AuditClient } from './audit-client.ts'
 import { AuditError } from './audit-error.ts'
 import type { WitnessedCheckpoint, WitnessPolicy } from './cosignature.ts'
 import { decodeBase64Std } from './encoding.ts'
-import { leafBytes } from './entry-format.ts'
+import { leafBytes, type PresentedEntry } from './entry-format.ts'
 import { verifiedCheckpoint } from './evidence.ts'
 import { RootBuilder } from './root-builder.ts'
 import { checkTree, recordHash } from './tlog.ts'
@@ -85,11 +85,11 @@ async function checkConsistency(client: AuditClient, previous: VerifiedState, cu
 async function recomputeRoot(options: VerifyOptions, size: number, root: Buffer): Promise<void> {
   const pageSize = options.pageSize ?? 1000
   const builder = new RootBuilder()
-  const pages: Array<Promise<Awaited<ReturnType<AuditClient['entries']>>>> = []
+  const pages: Array<Promise<PresentedEntry[]>> = []
   let next = 0
   const fetchAhead = () => {
     while (pages.length < (options.parallel ?? 4) && next < size) {
-      const page = options.client.entries(next, Math.min(next + pageSize, size))
+      const page = fetchRange(options.client, next, Math.min(next + pageSize, size))
       page.catch(() => undefined) // a failure surfaces when its turn comes, not as an unhandled rejection
       pages.push(page)
       next += pageSize
@@ -104,7 +104,11 @@ async function recomputeRoot(options: VerifyOptions, size: number, root: Buffer)
       const expected = builder.size
       const item = page[i]
       if (!item || item.index !== expected)
-        throw fail(`entry ${expected} is missing from the log (the server answered ${item ? `entry ${item.index}` : 'nothing'} in its place)`)
+        throw fail(
+          item
+            ? `entry ${expected} is missing from the log (the server answered entry ${item.index} in its place)`
+            : `entry ${expected} is missing from the log: the checkpoint commits to ${size} entries, but asked again, the server serves none from entry ${expected} on`,
+        )
       const bytes = leafBytes(item)
       if (typeof bytes === 'string') throw fail(bytes)
       builder.add(recordHash(bytes))
@@ -114,6 +118,22 @@ async function recomputeRoot(options: VerifyOptions, size: number, root: Buffer)
   if (!builder.root().equals(root)) {
     throw fail(`the ${size} entries the log serves do NOT hash to the checkpoint's root: stored entries were changed, removed or reordered`)
   }
+}
+
+/**
+ * Entries [start, end), asked for again from where a short answer stopped: a server may answer fewer
+ * than asked (its own page limit, or a tree size it has not caught up with), which is no sign of
+ * tampering. Only when it serves nothing more do the entries the checkpoint commits to go missing.
+ */
+async function fetchRange(client: AuditClient, start: number, end: number): Promise<PresentedEntry[]> {
+  const entries: PresentedEntry[] = []
+  for (let next = start; next < end;) {
+    const page = await client.entries(next, end)
+    if (page.length === 0) break
+    entries.push(...page)
+    next += page.length
+  }
+  return entries
 }
 
 export async function readState(file: string): Promise<VerifiedState | undefined> {

@@ -126,6 +126,18 @@ export async function allKeys(pool: pg.Pool | pg.ClientBase, sealer: Sealer, pur
   return readKeys(pool, sealer, purpose, false)
 }
 
+/**
+ * The published half of every key of a purpose, active first: what the key sets serve. Read from the
+ * stored public JWK alone, so serving them never unseals (or needs the key to unseal) a private key.
+ */
+export async function publishedKeys(db: pg.Pool | pg.ClientBase, purpose: KeyPurpose): Promise<JWK[]> {
+  const { rows } = await db.query<{ public_jwk: JWK }>(
+    'SELECT public_jwk FROM gateway_keys WHERE purpose = $1 ORDER BY retired_at DESC NULLS FIRST, created_at DESC',
+    [purpose],
+  )
+  return rows.map((row) => row.public_jwk)
+}
+
 async function readKeys(db: pg.Pool | pg.ClientBase, sealer: Sealer, purpose: KeyPurpose, activeOnly: boolean): Promise<GatewayKey[]> {
   const { rows } = await db.query(
     `SELECT kid, public_jwk, private_sealed, retired_at FROM gateway_keys

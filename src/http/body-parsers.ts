@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { OpenApiContract } from './openapi-document.ts'
+import { decodeXml } from './xml-charset.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,8 +11,9 @@ declare module 'fastify' {
 
 /**
  * One parser per request media type the contract declares: JSON and `+json` types through Fastify's
- * own hardened JSON parser (prototype poisoning refused), XML as text for the format mappers; the raw
- * bytes are kept on the request either way. Undeclared types stay unsupported: 415.
+ * own hardened JSON parser (prototype poisoning refused), XML as text for the format mappers, read
+ * in the encoding its sender declared (xml-charset.ts); the raw bytes are kept on the request either
+ * way. Undeclared types stay unsupported: 415.
  */
 export function installBodyParsers(app: FastifyInstance, contract: OpenApiContract): void {
   app.decorateRequest('rawBody', undefined)
@@ -27,7 +29,11 @@ export function installBodyParsers(app: FastifyInstance, contract: OpenApiContra
     } else if (/[/+]xml$/.test(type)) {
       app.addContentTypeParser(type, { parseAs: 'buffer' }, (request, body, done) => {
         request.rawBody = body as Buffer
-        done(null, (body as Buffer).toString('utf8'))
+        try {
+          done(null, decodeXml(body as Buffer, request.headers['content-type']))
+        } catch (error) {
+          done(error as Error, undefined)
+        }
       })
     }
   }

@@ -1,3 +1,5 @@
+import { bounded, boundedErrors, MAX_PROBLEM_TEXT } from './problem-size.ts'
+
 /**
  * Every error the gateway answers with is declared here once: a stable code, its HTTP status and
  * a short title. Handlers throw `problem(code, detail)`; the error handler turns it into RFC 9457
@@ -66,16 +68,20 @@ export function problemType(code: ProblemCode): string {
   return `urn:hotline-gateway:problem:${code.slice(3).toLowerCase().replaceAll('_', '-')}`
 }
 
+/** The one body every problem answer is made of, its texts bounded (see problem-size.ts). */
 export function problemBody(error: ProblemError, requestId?: string, instance?: string): ProblemBody {
-  const { headers: _headers, ...extensions } = error.extensions
+  const { headers: _headers, errors, ...extensions } = error.extensions
+  const fields = errors && boundedErrors(errors)
   return {
     type: problemType(error.code),
     title: PROBLEMS[error.code].title,
     status: error.status,
-    detail: error.detail,
+    detail: bounded(error.detail, MAX_PROBLEM_TEXT),
     code: error.code,
-    ...(instance ? { instance } : {}),
+    ...(instance ? { instance: bounded(instance, MAX_PROBLEM_TEXT) } : {}),
     ...(requestId ? { request_id: requestId } : {}),
     ...extensions,
+    ...(fields ? { errors: fields.errors } : {}),
+    ...(fields?.omitted ? { errors_omitted: fields.omitted } : {}),
   }
 }

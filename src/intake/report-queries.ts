@@ -1,6 +1,5 @@
 import type pg from 'pg'
-import { allKeys } from '../crypto/gateway-keys.ts'
-import type { Sealer } from '../crypto/sealer.ts'
+import { publishedKeys } from '../crypto/gateway-keys.ts'
 import { problem } from '../http/problems.ts'
 import { commitChange } from '../state/commit.ts'
 
@@ -22,7 +21,7 @@ const STATUS_QUERY = `
    WHERE r.id = $1 AND r.sender_id = $2`
 
 /** Reads and the retraction, always scoped to the sender: someone else's report is "not found", never "forbidden". */
-export function createReportQueries({ pool, sealer }: { pool: pg.Pool; sealer: Sealer }) {
+export function createReportQueries({ pool }: { pool: pg.Pool }) {
   async function statusFor(reportId: string, senderId: string) {
     const { rows } = await pool.query(STATUS_QUERY, [reportId, senderId])
     return rows[0] ? present(rows[0]) : undefined
@@ -41,7 +40,7 @@ export function createReportQueries({ pool, sealer }: { pool: pg.Pool; sealer: S
   }
 
   async function receiptKeys() {
-    return (await allKeys(pool, sealer, 'receipt')).map((key) => key.publicJwk)
+    return publishedKeys(pool, 'receipt')
   }
 
   return { statusFor, retract, receiptKeys }

@@ -2,10 +2,13 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { auditClient } from '../../src/audit/audit-client.ts'
+import { MAX_ENTRIES_PAGE } from '../../src/audit/audit-service.ts'
+import { verifyLog } from '../../src/audit/audit-verify.ts'
 import { formatCheckpoint } from '../../src/audit/checkpoint.ts'
 import { pgHashReader } from '../../src/audit/hash-store.ts'
 import { checkpointSigner } from '../../src/audit/log-key.ts'
-import { generateNoteKey, signNote } from '../../src/audit/note.ts'
+import { generateNoteKey, newNoteVerifier, signNote } from '../../src/audit/note.ts'
 import { treeHash } from '../../src/audit/tlog.ts'
 import { allKeys } from '../../src/crypto/gateway-keys.ts'
 import { runCli } from '../helpers/process.ts'
@@ -48,6 +51,37 @@ t.test('verify: signature, then consistency with the remembered state, then ever
   t.equal(second.code, 0, second.stderr)
   t.match(second.stdout, /consistency: the log extends the tree of size 2502 verified/)
   t.match(JSON.parse(await readFile(state, 'utf8')), { tree_size: 2509 })
+})
+
+t.test('verify --full right after new entries is no false alarm', async (t) => {
+  const { ctx, verify } = await auditor(t, 10)
+  const size = await ctx.settle()
+  // the server has now seen the tree at this size; the auditor runs once it has grown
+  t.equal((await ctx.get(`/v1/audit/entries?start=${size - 1}&end=${size}`)).statusCode, 200)
+  await ctx.append(2)
+  await ctx.settle()
+  const full = await verify('--full')
+  t.equal(full.code, 0, full.stderr)
+  t.match(full.stdout, new RegExp(`entries: all ${size + 2} downloaded`))
+})
+
+t.test('verify asks again for what a short page left out: a server page smaller than the auditor asks for is no tampering', async (t) => {
+  const { ctx } = await auditor(t, 2500)
+  const url = `http://127.0.0.1:${(ctx.app.server.address() as { port: number }).port}`
+  const token = (await ctx.auth('example-auditor')).authorization.slice('Bearer '.length)
+  const key = await ctx.verifierKey()
+  const pages: number[] = []
+  const state = await verifyLog({
+    client: auditClient(url, token),
+    policy: { log: newNoteVerifier(key), witnesses: [], quorum: 0 },
+    full: true,
+    // more than the server's page limit (MAX_ENTRIES_PAGE): every answer is short
+    pageSize: MAX_ENTRIES_PAGE + 1500,
+    say: () => undefined,
+    progress: (done) => pages.push(done),
+  })
+  t.equal(state.tree_size, 2502)
+  t.same(pages, [2500, 2502], 'two pages of the auditor, each served in several answers')
 })
 
 t.test('a wrong key, a missing token and wrong usage are told apart by the exit status', async (t) => {

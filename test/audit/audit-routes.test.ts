@@ -81,6 +81,23 @@ t.test('entries come in index order with their exact bytes and decoded JSON; pag
   )
 })
 
+t.test('a range past the tree size this process saw last is re-read, never cut short', async (t) => {
+  const ctx = await auditTestApp(t)
+  const size = await ctx.settle()
+  const before = await ctx.get(`/v1/audit/entries?start=${size - 1}&end=${size}`)
+  t.equal(before.json().entries.length, 1, 'the process has now seen the tree at this size')
+  await ctx.append(2)
+  t.equal(await ctx.settle(), size + 2)
+  for (let round = 0; round < 2; round++) {
+    const res = await ctx.get(`/v1/audit/entries?start=${size - 1}&end=${size + 2}`)
+    t.same(
+      res.json().entries.map((e: { index: number }) => e.index),
+      [size - 1, size, size + 1],
+      `every entry asked for (request ${round + 1})`,
+    )
+  }
+})
+
 t.test('every inclusion and consistency proof served verifies against the checkpoint and prefix roots', async (t) => {
   const ctx = await auditTestApp(t)
   await ctx.append(35)

@@ -1,5 +1,8 @@
 import { createLocalJWKSet, compactVerify } from 'jose'
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
+import { activeKey, rotateKey } from '../../src/crypto/gateway-keys.ts'
+import { createSealer } from '../../src/crypto/sealer.ts'
 import { canonicalDigest } from '../../src/crypto/jcs.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
@@ -335,6 +338,17 @@ t.test('the receipt key is created once, by the first report, with its audit ent
     rows.map((r) => r.e),
     [{ purpose: 'receipt', kid: jwks.keys[0].kid }],
   )
+})
+
+t.test('the JWKS is served from the public halves alone: keys this process cannot unseal are published too', async (t) => {
+  const ctx = await buildTestApp(t)
+  // keys sealed by another deployment's ENCRYPTION_KEY: this process's sealer cannot open them
+  const elsewhere = createSealer(randomBytes(32))
+  const active = await activeKey(ctx.database.pool, elsewhere, 'receipt')
+  const { key: rotated } = await rotateKey(ctx.database.pool, elsewhere, 'receipt')
+  const res = await ctx.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
+  t.equal(res.statusCode, 200, res.body)
+  t.same(res.json(), { keys: [rotated.publicJwk, active.publicJwk] }, 'the active key first, the retired one still published')
 })
 
 t.test('a full batch of 100: every report accepted in order, the last a duplicate of the first', async (t) => {

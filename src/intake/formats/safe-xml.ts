@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { bounded } from '../../http/problem-size.ts'
 import { FormatError } from './format-error.ts'
 
 /**
@@ -54,8 +55,11 @@ function parserFor(maxDepth: number): XMLParser {
 // any "<!" that opens neither a comment nor CDATA is a markup declaration (DOCTYPE, ENTITY, ELEMENT, ...)
 const MARKUP_DECLARATION = /<!(?!--|\[CDATA\[)([A-Za-z]*)/
 
+/** A parser's message can quote the input at length (a tag name, the stack of unclosed tags): cut it. */
+const MAX_MESSAGE = 300
+
 function fail(code: ConstructorParameters<typeof FormatError>[0], pointer: string, message: string): never {
-  throw new FormatError(code, [{ pointer, message }])
+  throw new FormatError(code, [{ pointer, message: bounded(message, MAX_MESSAGE) }])
 }
 
 export function parseXmlDocument(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {
@@ -65,21 +69,26 @@ export function parseXmlDocument(xml: string, limits: XmlLimits = DEFAULT_XML_LI
   if (declaration !== null) {
     fail('XML_DECLARATION_FORBIDDEN', '/', `<!${declaration[1] ?? ''} declarations are not accepted (no DTDs, no entities)`)
   }
+  // parsed before it is validated: the parser stops at the depth limit, where the validator would go
+  // on to the end and describe every unclosed tag in a message as large as the document
+  const parsed = parseBounded(xml, limits)
   const wellFormed = XMLValidator.validate(xml)
   if (wellFormed !== true) {
     const { msg, line, col } = wellFormed.err
     fail('XML_MALFORMED', '/', line === undefined || col === undefined ? msg : `${msg} (line ${line}, column ${col})`)
   }
-  return singleRoot(parseChecked(xml, limits))
+  if (parsed instanceof Error) fail('XML_MALFORMED', '/', parsed.message)
+  return singleRoot(parsed)
 }
 
-function parseChecked(xml: string, limits: XmlLimits): XmlContent {
+/** The parsed document; a parser error other than depth is returned, for the validator to explain first. */
+function parseBounded(xml: string, limits: XmlLimits): XmlContent | Error {
   try {
     return parserFor(limits.maxDepth).parse(xml) as XmlContent
   } catch (error) {
     const message = (error as Error).message
     if (message.includes('nested tags')) fail('XML_TOO_DEEP', '/', `elements are nested deeper than ${limits.maxDepth}`)
-    return fail('XML_MALFORMED', '/', message)
+    return error as Error
   }
 }
 
