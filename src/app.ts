@@ -17,6 +17,7 @@ import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
 import { createSchemaCompilers } from './http/schema-compilers.ts'
 import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
+import { createEscalations } from './handoffs/escalations.ts'
 import { handoffHandlers } from './handoffs/handoff-routes.ts'
 import { createHandoffService } from './handoffs/handoff-service.ts'
 import { createParticipantKeys } from './handoffs/participant-keys.ts'
@@ -90,7 +91,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...directoryHandlers(directory),
       ...routingHandlers(routing),
       ...auditHandlers(audit),
-      ...handoffHandlers({ pool: database.pool, handoffs, evidence: createEvidenceBuilder({ pool: database.pool, audit }) }),
+      ...handoffHandlers({
+        pool: database.pool,
+        handoffs,
+        escalations: createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs }),
+        evidence: createEvidenceBuilder({ pool: database.pool, audit }),
+      }),
       ...intakeHandlers({
         intake,
         reports: createReportQueries({ pool: database.pool }),

@@ -2,7 +2,16 @@
  * The gateway's scope vocabulary. Partners' IdPs must issue exactly these strings in the
  * RFC 9068 `scope` claim; openapi.yaml `security` requirements name them too.
  */
-export const SCOPES = ['reports:write', 'reports:read', 'inbox:read', 'receipts:write', 'status:write', 'audit:read', 'directory:admin', 'deliveries:admin'] as const
+export const SCOPES = [
+  'reports:write',
+  'reports:read',
+  'inbox:read',
+  'receipts:write',
+  'status:write',
+  'audit:read',
+  'directory:admin',
+  'deliveries:admin',
+] as const
 
 export type Scope = (typeof SCOPES)[number]
 

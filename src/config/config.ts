@@ -20,6 +20,7 @@ export interface Config {
   directoryCacheMs: number
   keyCheckMs: number
   deliveryMaxAgeMs: number
+  urgentAckMs: number
   encryptionKey: string | undefined
   homeCountry: string
   auditLogOrigin: string | undefined
@@ -66,6 +67,13 @@ const envSchema = {
       maximum: 2592000000,
       default: 86400000,
       description: 'how long a push keeps being retried after signing before the handoff is a dead letter (milliseconds)',
+    },
+    URGENT_ACK_MS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86400000,
+      default: 900000,
+      description: 'how long an urgent handoff may go without a receipt before it is escalated (milliseconds)',
     },
     ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 random bytes, base64 (openssl rand -base64 32)' },
     GATEWAY_HOME_COUNTRY: { type: 'string', pattern: '^[A-Z]{2}$', default: 'BE', description: 'an ISO 3166-1 alpha-2 code, upper case' },
@@ -119,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     directoryCacheMs: values.DIRECTORY_CACHE_MS as number,
     keyCheckMs: values.KEY_CHECK_MS as number,
     deliveryMaxAgeMs: values.DELIVERY_MAX_AGE_MS as number,
+    urgentAckMs: values.URGENT_ACK_MS as number,
     encryptionKey: values.ENCRYPTION_KEY as string | undefined,
     homeCountry: values.GATEWAY_HOME_COUNTRY as string,
     auditLogOrigin: values.AUDIT_LOG_ORIGIN as string | undefined,

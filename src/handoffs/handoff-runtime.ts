@@ -5,6 +5,7 @@ import { createSigningThread } from '../crypto/signing-thread.ts'
 import type { Database } from '../db/database.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
 import { startLoop } from '../ops/background-loop.ts'
+import { createEscalations } from './escalations.ts'
 import { createHandoffService } from './handoff-service.ts'
 import { createHandoffWorker } from './handoff-worker.ts'
 import { createParticipantKeys } from './participant-keys.ts'
@@ -16,8 +17,9 @@ export interface RunningHandoffDelivery {
 }
 
 /**
- * The handoff loops of this process: one signs the outbox, one pushes what is signed. They never
- * wait on each other, so an unreachable endpoint does not slow signing, nor a signing error pushing.
+ * The handoff loops of this process: one signs the outbox, one pushes what is signed, one escalates
+ * urgent handoffs left without a receipt. They never wait on each other, so an unreachable endpoint
+ * does not slow signing, nor a signing error pushing.
  * Every process runs them; SKIP LOCKED and leases share the work.
  */
 export async function startHandoffDelivery(options: {
@@ -29,6 +31,7 @@ export async function startHandoffDelivery(options: {
   const { config, database, logger, sealer } = options
   const pool = database.pool
   const signingThread = createSigningThread()
+  const directory = createDirectoryService({ pool, cacheMs: config.directoryCacheMs })
   const worker = createHandoffWorker({ pool, sealer, logger, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs, signingThread })
   // what is signed is pushed at once, not at the push loop's next look
   const sign = async () => {
@@ -39,16 +42,23 @@ export async function startHandoffDelivery(options: {
   const push = createPushDelivery({
     pool,
     logger,
-    directory: createDirectoryService({ pool, cacheMs: config.directoryCacheMs }),
+    directory,
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
     maxAgeMs: config.deliveryMaxAgeMs,
     onSettled: () => pushing.wake(),
   })
   const pushing = startLoop({ name: 'push delivery', step: push.dispatch, logger })
   const signing = startLoop({ name: 'handoff signing', step: sign, logger })
+  const escalations = createEscalations({ pool, directory, ackMs: config.urgentAckMs })
+  const escalating = startLoop({ name: 'urgent escalation', step: escalate, logger, intervalMs: 1_000 })
+  async function escalate(): Promise<number> {
+    const escalated = await escalations.step()
+    if (escalated > 0) pushing.wake()
+    return escalated
+  }
   return {
     async stop() {
-      await Promise.all([signing.stop(), pushing.stop()])
+      await Promise.all([signing.stop(), pushing.stop(), escalating.stop()])
       await push.stop()
       await signingThread.close()
     },

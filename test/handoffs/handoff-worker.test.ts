@@ -185,3 +185,33 @@ t.test('a handoff that cannot be said in its format fails, is logged so, and is 
   t.equal(JSON.stringify(rows[0].e).includes('exampletube.example.com'), false, 'the entry names no URL')
   t.equal(await ctx.worker.step(), 0, 'and it is not tried again')
 })
+
+t.test('under a backlog, urgent handoffs are signed before all others', async (t) => {
+  const ctx = await handoffTestApp(t)
+  for (let i = 0; i < 5; i++) {
+    const report = fixtureJson('report-web-form.json')
+    report.channel = 'platform_escalation'
+    delete report.source.external_id
+    report.items[0]!.url = `https://example.org/board/thread/${5000 + i}`
+    report.items[0]!.hashes = [{ alg: 'sha256', value: `${i}`.padStart(64, 'a') }]
+    report.items[1]!.url = `https://example.net/comments/${5000 + i}`
+    const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: report })
+    t.equal(res.statusCode, 202, res.body)
+  }
+  await ctx.submit() // imminent danger, routed last
+  const { rows } = await ctx.database.pool.query(`SELECT count(*) FILTER (WHERE urgent)::int AS urgent, count(*)::int AS all FROM handoffs`)
+  t.ok(rows[0].urgent > 0 && rows[0].all > rows[0].urgent, `${rows[0].urgent} urgent among ${rows[0].all} pending`)
+  const worker = createHandoffWorker({
+    pool: ctx.database.pool,
+    sealer: ctx.sealer,
+    logger: ctx.app.log as never,
+    issuer: 'https://gateway.example.org',
+    batchSize: rows[0].urgent,
+  })
+  t.equal(await worker.step(), rows[0].urgent)
+  const { rows: signed } = await ctx.database.pool.query(`SELECT urgent FROM handoffs WHERE state = 'ready'`)
+  t.ok(
+    signed.length === rows[0].urgent && signed.every((r) => r.urgent),
+    'the first batch is exactly the urgent handoffs, though they were routed last',
+  )
+})

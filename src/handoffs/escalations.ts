@@ -1,0 +1,75 @@
+import type pg from 'pg'
+import type { DirectoryService } from '../directory/directory-service.ts'
+import { commitChange } from '../state/commit.ts'
+import { linkEntries } from './handoff-audit.ts'
+
+// Exactly one process escalates each handoff: the row lock and `escalated_at IS NULL` decide.
+// A dead letter goes back to the push queue, and the endpoint's breaker is reset, so the re-send is now.
+const ESCALATE = `
+  UPDATE handoffs h SET escalated_at = now(), next_attempt_at = NULL,
+                        state = CASE WHEN h.state = 'dead_letter' THEN 'ready' ELSE h.state END
+   WHERE h.id IN (SELECT id FROM handoffs
+                   WHERE urgent AND escalated_at IS NULL AND state IN ('pending', 'ready', 'sent', 'dead_letter')
+                     AND created_at <= now() - $1 * interval '1 millisecond'
+                   ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+  RETURNING h.id, h.participant_id, h.state`
+
+const OPEN = `
+  SELECT h.id, h.case_id, h.report_id, h.participant_id, h.state, h.created_at, h.escalated_at, h.last_error
+    FROM handoffs h
+   WHERE h.escalated_at IS NOT NULL AND h.state NOT IN ('received', 'failed', 'withdrawn')
+   ORDER BY h.escalated_at, h.id
+   LIMIT $1`
+
+export interface Escalations {
+  /** Escalates the urgent handoffs whose acknowledgement is overdue (up to a batch); how many. */
+  step(): Promise<number>
+  /** The escalated handoffs still without a receipt, oldest first, each with who to call. */
+  open(limit: number): Promise<{ escalations: object[] }>
+}
+
+export function createEscalations(options: { pool: pg.Pool; directory: DirectoryService; ackMs: number; batchSize?: number }): Escalations {
+  const { pool } = options
+
+  async function step(): Promise<number> {
+    return commitChange(pool, async (tx) => {
+      const { rows } = await tx.query<{ id: string; participant_id: string; state: string }>(ESCALATE, [options.ackMs, options.batchSize ?? 100])
+      if (rows.length > 0)
+        await tx.query('DELETE FROM delivery_endpoints WHERE participant_id = ANY($1::text[])', [rows.map((r) => r.participant_id)])
+      const at = new Date().toISOString()
+      const audit = rows.map((row) => ({
+        type: 'handoff.escalated',
+        at,
+        handoff_id: row.id,
+        destination: row.participant_id,
+        state: row.state,
+        ack_ms: options.ackMs,
+      }))
+      return { result: rows.length, audit, link: linkEntries(rows.map((r) => r.id)) }
+    })
+  }
+
+  async function open(limit: number) {
+    const [{ rows }, current] = await Promise.all([pool.query(OPEN, [limit]), options.directory.current()])
+    const participants = new Map((current?.document.participants ?? []).map((p) => [p.id, p]))
+    return {
+      escalations: rows.map((row) => {
+        const destination = participants.get(row.participant_id)
+        return {
+          handoff_id: row.id,
+          case_id: row.case_id,
+          report_id: row.report_id,
+          destination: row.participant_id,
+          destination_name: destination?.name ?? null,
+          urgent_contact: destination?.urgent_contact ?? null,
+          state: row.state,
+          created_at: row.created_at.toISOString(),
+          escalated_at: row.escalated_at.toISOString(),
+          last_error: row.last_error,
+        }
+      }),
+    }
+  }
+
+  return { step, open }
+}
