@@ -3,7 +3,16 @@ import t from 'tap'
 import { isScope, missingScopes, SCOPES } from '../../src/auth/scopes.ts'
 
 t.test('the vocabulary is exactly the seven gateway scopes', async (t) => {
-  t.same([...SCOPES].sort(), ['audit:read', 'deliveries:admin', 'directory:admin', 'inbox:read', 'receipts:write', 'reports:read', 'reports:write', 'status:write'])
+  t.same([...SCOPES].sort(), [
+    'audit:read',
+    'deliveries:admin',
+    'directory:admin',
+    'inbox:read',
+    'receipts:write',
+    'reports:read',
+    'reports:write',
+    'status:write',
+  ])
 })
 
 t.test('isScope accepts vocabulary words only', async (t) => {
