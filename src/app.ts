@@ -19,6 +19,8 @@ import { createSchemaCompilers } from './http/schema-compilers.ts'
 import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
 import { createEscalations } from './handoffs/escalations.ts'
 import { handoffHandlers } from './handoffs/handoff-routes.ts'
+import { createInbox } from './handoffs/inbox.ts'
+import { createInboxSignals, type InboxSignals } from './handoffs/inbox-signals.ts'
 import { createHandoffService } from './handoffs/handoff-service.ts'
 import { createParticipantKeys } from './handoffs/participant-keys.ts'
 import { createIntakeService } from './intake/intake-service.ts'
@@ -44,6 +46,8 @@ export interface AppOptions {
   tokenVerifier?: TokenVerifier
   /** Defaults to one for the configuration's ENCRYPTION_KEY. */
   sealer?: Sealer
+  /** Wake-ups for long-polling inbox requests; shared with the process's signing worker. */
+  inboxSignals?: InboxSignals
 }
 
 /** The whole gateway, not listening: server.ts starts it, tests `inject` into it. */
@@ -70,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const audit = createAuditService({ pool: database.pool })
   const handoffs = createHandoffService({ pool: database.pool, keysOf: createParticipantKeys() })
   const compilers = createSchemaCompilers(contract.schemas)
+  const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
   const app = await createContractServer({
     contract,
     compilers,
@@ -94,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...handoffHandlers({
         pool: database.pool,
         handoffs,
+        inbox: createInbox({ pool: database.pool, signals }),
         escalations: createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs }),
         evidence: createEvidenceBuilder({ pool: database.pool, audit }),
       }),
@@ -105,6 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
   })
   app.addHook('onClose', async () => intake.close())
+  // long polls answer now, before the server waits for in-flight requests to end
+  app.addHook('preClose', async () => signals.close())
   return app
 }
 

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino'
 import { buildApp } from './app.ts'
 import { startAuditLog } from './audit/audit-runtime.ts'
 import { startHandoffDelivery } from './handoffs/handoff-runtime.ts'
+import { createInboxSignals } from './handoffs/inbox-signals.ts'
 import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { migrate, readMigrations, type Migration } from './db/migrate.ts'
@@ -32,13 +33,14 @@ export async function serve(options: ServeOptions): Promise<void> {
     const sealer = await configuredSealer(config, logger)
     await ensureKeys(database, migrations, sealer, logger)
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
-    const built = await buildApp({ config: runtime, database, migrations, logger, sealer })
+    const inboxSignals = createInboxSignals({ database, logger })
+    const built = await buildApp({ config: runtime, database, migrations, logger, sealer, inboxSignals })
     app = built
     const issuer = devAuth
     built.addHook('onClose', async () => issuer?.close())
     const audit = await startAuditLog({ config: runtime, database, logger, sealer })
     built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
-    const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer })
+    const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer, signals: inboxSignals })
     built.addHook('onClose', async () => handoffs.stop())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')

@@ -2,23 +2,27 @@ import type { OperationHandlers } from '../http/operations.ts'
 import type { createEvidenceBuilder } from './evidence-bundle.ts'
 import type { Escalations } from './escalations.ts'
 import type { HandoffService } from './handoff-service.ts'
+import type { createInbox } from './inbox.ts'
 import { loadHandoff, requireVisible } from './handoff-store.ts'
 import type pg from 'pg'
+
+type Inbox = ReturnType<typeof createInbox>
 
 export interface HandoffHandlerDeps {
   pool: pg.Pool
   handoffs: HandoffService
+  inbox: Inbox
   escalations: Escalations
   evidence: ReturnType<typeof createEvidenceBuilder>
 }
 
 /** HTTP binding of handoffs: the destination's inbox, receipts and statuses; reads for the destination, sender and auditors. */
-export function handoffHandlers({ pool, handoffs, escalations, evidence }: HandoffHandlerDeps): OperationHandlers {
+export function handoffHandlers({ pool, handoffs, inbox, escalations, evidence }: HandoffHandlerDeps): OperationHandlers {
   const idOf = (params: unknown) => (params as { handoffId: string }).handoffId
   return {
     listInbox: async (request) => {
-      const { limit = 20 } = request.query as { limit?: number }
-      return handoffs.inbox(request.principal!, limit)
+      const { limit = 20, cursor, wait } = request.query as { limit?: number; cursor?: string; wait?: number }
+      return inbox.fetch(request.principal!, { limit, cursor, wait })
     },
     listEscalations: async (request) => escalations.open((request.query as { limit?: number }).limit ?? 100),
     getHandoff: async (request) => handoffs.get(idOf(request.params), request.principal!),

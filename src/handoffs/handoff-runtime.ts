@@ -8,6 +8,7 @@ import { startLoop } from '../ops/background-loop.ts'
 import { createEscalations } from './escalations.ts'
 import { createHandoffService } from './handoff-service.ts'
 import { createHandoffWorker } from './handoff-worker.ts'
+import type { InboxSignals } from './inbox-signals.ts'
 import { createParticipantKeys } from './participant-keys.ts'
 import { createPushDelivery } from './push-delivery.ts'
 
@@ -27,12 +28,13 @@ export async function startHandoffDelivery(options: {
   database: Database
   logger: Logger
   sealer: Sealer
+  signals?: Pick<InboxSignals, 'signal'>
 }): Promise<RunningHandoffDelivery> {
-  const { config, database, logger, sealer } = options
+  const { config, database, logger, sealer, signals } = options
   const pool = database.pool
   const signingThread = createSigningThread()
   const directory = createDirectoryService({ pool, cacheMs: config.directoryCacheMs })
-  const worker = createHandoffWorker({ pool, sealer, logger, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs, signingThread })
+  const worker = createHandoffWorker({ pool, sealer, logger, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs, signingThread, signals })
   // what is signed is pushed at once, not at the push loop's next look
   const sign = async () => {
     const signed = await worker.step()

@@ -14,51 +14,10 @@ import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP, SignedMessageError, verifySign
 /** Status messages a handoff keeps at most (its evidence carries them all). */
 export const MAX_STATUSES = 50
 
-const INBOX = `
-  SELECT h.id, h.case_id, h.report_id, r.sender_id AS sender, h.format, h.urgent, h.manifest, h.manifest_sha256,
-         h.payload, h.payload_media_type, h.payload_sha256, h.signed_at, h.state
-    FROM handoffs h JOIN reports r ON r.id = h.report_id
-   WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent', 'dead_letter')
-   ORDER BY h.urgent DESC, h.created_at
-   LIMIT $2`
-
 export type HandoffService = ReturnType<typeof createHandoffService>
 
-/** Delivery by pull, the destination's receipts and status messages, and reads; every change through commitChange. */
+/** The destination's receipts and status messages, redelivery, and reads; every change through commitChange. */
 export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: ParticipantKeys }) {
-  /** Handoffs addressed to the caller, not yet receipted; the first fetch of each marks it sent (once). */
-  async function inbox(principal: Principal, limit: number) {
-    const me = principal.participant.id
-    return commitChange(pool, async (tx) => {
-      const { rows } = await tx.query(INBOX, [me, limit])
-      // a dead letter fetched here has reached its destination after all
-      const ready = rows.filter((row) => row.state !== 'sent').map((row) => row.id as string)
-      const marked: string[] = []
-      if (ready.length > 0) {
-        // a concurrent fetch waits on the row and then finds it sent: one handoff.sent entry each
-        const updated = await tx.query<{ id: string }>(
-          `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state IN ('ready', 'dead_letter') RETURNING id`,
-          [ready],
-        )
-        marked.push(...updated.rows.map((row) => row.id))
-      }
-      const at = new Date().toISOString()
-      const byId = new Map(rows.map((row) => [row.id as string, row]))
-      return {
-        result: { handoffs: rows.map(({ state: _state, signed_at, ...row }) => ({ ...row, signed_at: signed_at.toISOString() })) },
-        audit: marked.map((id) => ({
-          type: 'handoff.sent',
-          at,
-          handoff_id: id,
-          destination: me,
-          mode: 'pull',
-          manifest_sha256: byId.get(id)!.manifest_sha256 as string,
-        })),
-        link: linkEntries(marked),
-      }
-    })
-  }
-
   async function get(id: string, principal: Principal) {
     return presentHandoff(requireVisible(await loadHandoff(pool, id), id, principal))
   }
@@ -201,7 +160,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     })
   }
 
-  return { inbox, get, receipt, status, redeliver }
+  return { get, receipt, status, redeliver }
 }
 
 /** The handoff, locked, if it is addressed to the caller; anyone else gets the same 404 as for a handoff that does not exist. */

@@ -10,6 +10,7 @@ import type { CanonicalReport } from '../intake/report.ts'
 import type { DestinationKind, RuleReason } from '../routing/index.ts'
 import { commitChange, type AuditEvent } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
+import { INBOX_CHANNEL, type InboxSignals } from './inbox-signals.ts'
 import { buildPayload } from './payload.ts'
 import { MANIFEST_TYP } from './signed-message.ts'
 
@@ -39,6 +40,8 @@ export interface HandoffWorkerOptions {
   batchSize?: number
   /** Signs off this thread when given (a batch per message); else inline. */
   signingThread?: SigningThread
+  /** Wakes this process's long-polling inbox requests for the destinations a batch made handoffs available to. */
+  signals?: Pick<InboxSignals, 'signal'>
   /** How often to look for a rotated signing key (KEY_CHECK_MS, default 10 s). */
   keyCheckMs?: number
 }
@@ -80,10 +83,16 @@ const CLAIM = `
 const SETTLE = `
   UPDATE handoffs h
      SET state = x.state, payload = x.payload, payload_media_type = x.payload_media_type, payload_sha256 = x.payload_sha256,
-         manifest = x.manifest, manifest_sha256 = x.manifest_sha256, signed_at = x.signed_at, last_error = x.last_error
+         manifest = x.manifest, manifest_sha256 = x.manifest_sha256, signed_at = x.signed_at, last_error = x.last_error,
+         available_seq = CASE WHEN x.state = 'ready' THEN nextval('handoffs_available_seq') END
     FROM jsonb_to_recordset($1) AS x(id uuid, state text, payload text, payload_media_type text, payload_sha256 text,
                                      manifest text, manifest_sha256 text, signed_at timestamptz, last_error text)
    WHERE h.id = x.id`
+
+// Inbox places are handed out in commit order (migration 0018): batches take this lock for the last
+// few milliseconds of their transaction, so a cursor never passes a place a slower batch commits later.
+const PLACES_LOCK = 7_212_410_010
+const NOTIFY = `SELECT pg_notify('${INBOX_CHANNEL}', p) FROM unnest($1::text[]) AS p`
 
 /**
  * The outbox worker: claims pending handoffs, builds each destination's payload, signs its manifest
@@ -110,13 +119,22 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
     if (!waiting[0].any) return 0
     const signingKey = await receiptKey()
     const sign = signerFor(signingKey)
-    return commitChange(pool, async (tx) => {
+    let madeAvailable: string[] = []
+    const settledCount = await commitChange(pool, async (tx) => {
       const { rows } = await tx.query<Claimed>(CLAIM, [batchSize])
       const at = new Date()
       const settled = await Promise.all(rows.map((row) => settle(row, at, sign)))
-      if (rows.length > 0) await tx.query(SETTLE, [JSON.stringify(settled.map((s) => s.row))])
+      const available = [...new Set(rows.filter((_, i) => settled[i]!.row.state === 'ready').map((r) => r.participant_id))]
+      if (rows.length > 0) {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [PLACES_LOCK])
+        await tx.query(SETTLE, [JSON.stringify(settled.map((s) => s.row))])
+        await tx.query(NOTIFY, [available])
+      }
+      madeAvailable = available
       return { result: rows.length, audit: settled.map((s) => s.event), link: linkEntries(rows.map((r) => r.id)) }
     })
+    options.signals?.signal(madeAvailable) // this process's waiters; NOTIFY wakes every process's
+    return settledCount
 
     async function settle(row: Claimed, at: Date, sign: Sign): Promise<{ row: Record<string, unknown>; event: AuditEvent }> {
       const base = { handoff_id: row.id, case_id: row.case_id, report_id: row.report_id, sender: row.sender_id, destination: row.participant_id }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
 import { startGateway } from '../helpers/process.ts'
 import { fixtureJson } from '../intake/helpers.ts'
-import { directoryWithKey, signingKey } from './helpers.ts'
+import { directoryWithKey, signingKey, urgentCase } from './helpers.ts'
 
 t.test('two gateway processes sign every handoff in the background, each once, and stop cleanly', async (t) => {
   const { pool, idp, env } = await gatewayEnv(t, await directoryWithKey(signingKey()))
@@ -10,11 +10,7 @@ t.test('two gateway processes sign every handoff in the background, each once, a
 
   const token = await idp.tokenFor('exampletube')
   for (let i = 0; i < 6; i++) {
-    const report = fixtureJson('report-imminent-danger.json')
-    delete report.source.external_id
-    report.items[0]!.url = `https://example.net/live/channel/${2000 + i}`
-    report.items[1]!.locator = { type: 'username', value: `@process_${i}` }
-    report.reported_accounts = [{ service: 'Example Live', screen_name: `process_${i}` }]
+    const report = urgentCase(`process_${i}`)
     const res = await fetch(`${gateways[i % 2]!.url}/v1/reports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -42,4 +38,31 @@ t.test('two gateway processes sign every handoff in the background, each once, a
     const stopped = await gateway.stop('SIGTERM')
     t.equal(stopped.code, 0, 'a graceful stop, with the worker stopped before the database closes')
   }
+})
+
+t.test('a long poll on one gateway process is answered when a handoff signed through another becomes available', async (t) => {
+  const { idp, env } = await gatewayEnv(t, await directoryWithKey(signingKey()))
+  const [a, b] = [await startGateway(env), await startGateway(env)]
+  t.teardown(async () => {
+    await a!.stop()
+    await b!.stop()
+  })
+  const police = { authorization: `Bearer ${await idp.tokenFor('de-police')}` }
+  const { next_cursor: cursor } = await (await fetch(`${a!.url}/v1/inbox`, { headers: police })).json()
+  const waiting = fetch(`${a!.url}/v1/inbox?wait=30&cursor=${cursor}`, { headers: police }).then((res) => res.json())
+  await new Promise((resolve) => setTimeout(resolve, 300)) // let it start waiting (if it has not, it answers at once anyway)
+
+  const report = fixtureJson('report-imminent-danger.json')
+  delete report.source.external_id
+  const res = await fetch(`${b!.url}/v1/reports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await idp.tokenFor('exampletube')}`, 'content-type': 'application/json' },
+    body: JSON.stringify(report),
+  })
+  t.equal(res.status, 202, 'accepted by the other process')
+  const answer = await Promise.race([waiting, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 20_000))])
+  t.not(answer, 'still waiting', 'answered well before its 30 s wait ran out')
+  if (answer === 'still waiting') return
+  t.equal(answer.handoffs.length, 1, 'with the handoff for de-police')
+  t.equal(answer.handoffs[0].urgent, true)
 })

@@ -2,16 +2,12 @@ import t, { type Test } from 'tap'
 import { sha256Hex } from '../../src/crypto/jws.ts'
 import { createHandoffWorker } from '../../src/handoffs/handoff-worker.ts'
 import { fixtureJson } from '../intake/helpers.ts'
-import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
+import { DESTINATION, handoffTestApp, type HandoffTestApp, urgentCase } from './helpers.ts'
 
 /** `n` reports of distinct cases (their own URLs and accounts), each routed to several destinations. */
 async function submitCases(t: Test, ctx: HandoffTestApp, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const report = fixtureJson('report-imminent-danger.json')
-    delete report.source.external_id
-    report.items[0]!.url = `https://example.net/live/channel/${1000 + i}`
-    report.items[1]!.locator = { type: 'username', value: `@someone_${i}` }
-    report.reported_accounts = [{ service: 'Example Live', screen_name: `someone_${i}` }]
+    const report = urgentCase(`someone_${i}`)
     const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: report })
     t.equal(res.statusCode, 202, `case ${i} accepted`)
   }

@@ -11,6 +11,7 @@ import { createHandoffWorker, type HandoffWorker } from '../../src/handoffs/hand
 import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP } from '../../src/handoffs/signed-message.ts'
 import { auditTestApp, type AuditTestApp } from '../audit/gateway.ts'
 import { fixtureJson } from '../intake/helpers.ts'
+import type { CanonicalReport } from '../../src/intake/report.ts'
 
 export const DESTINATION = 'de-police'
 export const DESTINATION_KID = 'de-police-2026'
@@ -83,4 +84,14 @@ export async function handoffTestApp(t: Parameters<typeof auditTestApp>[0], dest
       sign(key, HANDOFF_STATUS_TYP, { handoff_id: id, manifest_sha256: sha256Hex(manifest), status, at: new Date().toISOString(), ...patch }),
     post: async (client, url, payload) => ctx.app.inject({ method: 'POST', url, headers: await ctx.auth(client), payload }),
   }
+}
+
+/** The imminent-danger report as a case of its own (its own URL and account, `name` in both): routed to de-police among others. */
+export function urgentCase(name: string): CanonicalReport {
+  const report = fixtureJson('report-imminent-danger.json')
+  delete report.source.external_id
+  report.items[0]!.url = `https://example.net/live/channel/${name}`
+  report.items[1]!.locator = { type: 'username', value: `@${name}` }
+  report.reported_accounts = [{ service: 'Example Live', screen_name: name }]
+  return report
 }

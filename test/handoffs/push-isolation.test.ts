@@ -4,8 +4,7 @@ import t, { type Test } from 'tap'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
 import { startGateway } from '../helpers/process.ts'
 import { certificate } from '../helpers/tls.ts'
-import { fixtureJson } from '../intake/helpers.ts'
-import { directoryWithKey, signingKey } from './helpers.ts'
+import { directoryWithKey, signingKey, urgentCase } from './helpers.ts'
 
 const tls = await certificate()
 
@@ -66,11 +65,7 @@ t.test('a destination that hangs holds none of another destination’s handoffs,
   const token = await idp.tokenFor('exampletube')
   const cases = 8
   for (let i = 0; i < cases; i++) {
-    const report = fixtureJson('report-imminent-danger.json')
-    delete report.source.external_id
-    report.items[0]!.url = `https://example.net/live/channel/${3000 + i}`
-    report.items[1]!.locator = { type: 'username', value: `@isolated_${i}` }
-    report.reported_accounts = [{ service: 'Example Live', screen_name: `isolated_${i}` }]
+    const report = urgentCase(`isolated_${i}`)
     const res = await fetch(`${gateway.url}/v1/reports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -1,0 +1,127 @@
+import type pg from 'pg'
+import type { Principal } from '../auth/access.ts'
+import { problem } from '../http/problems.ts'
+import { commitChange } from '../state/commit.ts'
+import { linkEntries } from './handoff-audit.ts'
+import type { InboxSignals } from './inbox-signals.ts'
+
+const COLUMNS = `h.id, h.case_id, h.report_id, r.sender_id AS sender, h.format, h.urgent, h.manifest, h.manifest_sha256,
+                 h.payload, h.payload_media_type, h.payload_sha256, h.signed_at, h.state, h.available_seq`
+
+// Without a cursor: everything not yet receipted, urgent first, then oldest.
+const ALL = `
+  SELECT ${COLUMNS} FROM handoffs h JOIN reports r ON r.id = h.report_id
+   WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent', 'dead_letter')
+   ORDER BY h.urgent DESC, h.created_at
+   LIMIT $2`
+
+// After a cursor: what became available since, in that order (urgent handoffs are signed first).
+const AFTER = `
+  SELECT ${COLUMNS} FROM handoffs h JOIN reports r ON r.id = h.report_id
+   WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent', 'dead_letter') AND h.available_seq > $3
+   ORDER BY h.available_seq
+   LIMIT $2`
+
+/** The longest a request may wait for a handoff (s): below every proxy's idle timeout we know of. */
+export const MAX_WAIT_SECONDS = 30
+
+export interface InboxQuery {
+  limit: number
+  /** From an earlier answer's next_cursor: only what became available after it. */
+  cursor?: string
+  /** Seconds to wait for a handoff when there is none (long poll). */
+  wait?: number
+}
+
+interface Row {
+  id: string
+  state: string
+  signed_at: Date
+  available_seq: number
+  manifest_sha256: string
+  urgent: boolean
+  [column: string]: unknown
+}
+
+/**
+ * The pull inbox: handoffs addressed to the caller, not yet receipted. The first fetch of each marks it
+ * sent (once). With `wait` an empty answer is held until a handoff becomes available (a NOTIFY from
+ * whichever gateway process signed it) or the wait runs out; with `cursor` only newer handoffs count,
+ * so a partner that has what it fetched is not answered at once with the same handoffs again.
+ */
+export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSignals }) {
+  async function fetch(principal: Principal, query: InboxQuery) {
+    const me = principal.participant.id
+    const after = query.cursor === undefined ? undefined : placeOf(query.cursor)
+    const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000
+    for (;;) {
+      const subscription = query.wait ? signals.subscribe(me) : undefined // before looking: nothing slips between
+      try {
+        const page = await take(me, query.limit, after)
+        if (page.handoffs.length > 0 || !subscription || Date.now() >= deadline) return page
+        await subscription.until(deadline)
+      } finally {
+        subscription?.cancel()
+      }
+    }
+  }
+
+  async function take(me: string, limit: number, after: number | undefined) {
+    return commitChange(pool, async (tx) => {
+      const { rows } = await tx.query<Row>(after === undefined ? ALL : AFTER, after === undefined ? [me, limit] : [me, limit, after])
+      // a dead letter fetched here has reached its destination after all
+      const unsent = rows.filter((row) => row.state !== 'sent').map((row) => row.id)
+      // a concurrent fetch waits on the row and then finds it sent: one handoff.sent entry each
+      const { rows: marked } = await tx.query<{ id: string }>(
+        `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state IN ('ready', 'dead_letter') RETURNING id`,
+        [unsent],
+      )
+      const at = new Date().toISOString()
+      const byId = new Map(rows.map((row) => [row.id, row]))
+      const ordered = after === undefined ? rows : [...rows].sort((a, b) => Number(b.urgent) - Number(a.urgent))
+      return {
+        result: {
+          handoffs: ordered.map(({ state: _state, available_seq: _seq, signed_at, ...row }) => ({ ...row, signed_at: signed_at.toISOString() })),
+          next_cursor: cursorOf(nextPlace(rows, limit, after)),
+        },
+        audit: marked.map(({ id }) => ({
+          type: 'handoff.sent',
+          at,
+          handoff_id: id,
+          destination: me,
+          mode: 'pull',
+          manifest_sha256: byId.get(id)!.manifest_sha256,
+        })),
+        link: linkEntries(marked.map(({ id }) => id)),
+      }
+    })
+  }
+
+  return { fetch }
+}
+
+/**
+ * Where the next request should start so that nothing is skipped. After a cursor the page is in place
+ * order: its last place. Without one the page is in urgency order: its last place when it holds all
+ * there is, else just before its first (some handoffs may then come again: they carry the same bytes).
+ */
+function nextPlace(rows: Row[], limit: number, after: number | undefined): number {
+  if (rows.length === 0) return after ?? 0
+  const places = rows.map((row) => row.available_seq)
+  if (after !== undefined || rows.length < limit) return Math.max(...places)
+  return Math.min(...places) - 1
+}
+
+function cursorOf(place: number): string {
+  return Buffer.from(`v1.${place}`).toString('base64url')
+}
+
+function placeOf(cursor: string): number {
+  const match = /^v1\.(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  if (!match) {
+    throw problem('HG_VALIDATION', 'cursor is not one this gateway gave out: pass next_cursor from an earlier answer, or none', {
+      errors: [{ in: 'query', pointer: '/cursor', message: 'must be a next_cursor from an earlier answer' }],
+    })
+  }
+  return Number(match[1])
+}

@@ -1,0 +1,66 @@
+import t from 'tap'
+import { DESTINATION, handoffTestApp, type HandoffTestApp, urgentCase } from './helpers.ts'
+
+/** Another case (its own URLs and account), routed to de-police among others. */
+async function submitCase(ctx: HandoffTestApp, n: number): Promise<string> {
+  const report = urgentCase(`inbox_${n}`)
+  const res = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: report })
+  return res.json().id
+}
+
+async function inbox(ctx: HandoffTestApp, query: string) {
+  return ctx.app.inject({ method: 'GET', url: `/v1/inbox?${query}`, headers: await ctx.auth(DESTINATION) })
+}
+
+t.test('a cursor returns only what became available since; without one, everything not yet receipted', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const first = await ctx.submit()
+  await ctx.worker.step()
+  const all = (await inbox(ctx, '')).json()
+  t.same(
+    all.handoffs.map((h: { id: string }) => h.id),
+    [first.handoffId],
+  )
+  const empty = (await inbox(ctx, `cursor=${all.next_cursor}`)).json()
+  t.same(empty, { handoffs: [], next_cursor: all.next_cursor }, 'nothing new since the cursor')
+
+  await submitCase(ctx, 1)
+  await ctx.worker.step()
+  const newer = (await inbox(ctx, `cursor=${all.next_cursor}`)).json()
+  t.equal(newer.handoffs.length, 1, 'only the new handoff')
+  t.not(newer.handoffs[0].id, first.handoffId)
+  t.not(newer.next_cursor, all.next_cursor, 'the cursor moved on')
+  t.equal((await inbox(ctx, '')).json().handoffs.length, 2, 'without a cursor both, as neither is receipted')
+})
+
+t.test('a cursor or wait the gateway did not give out is a 400 naming the parameter', async (t) => {
+  const ctx = await handoffTestApp(t)
+  for (const [query, pointer] of [
+    ['cursor=bm90LWEtY3Vyc29y', '/cursor'], // base64url of "not-a-cursor"
+    ['cursor=%2F%2F', '/cursor'],
+    ['wait=31', '/wait'],
+    ['wait=-1', '/wait'],
+  ] as const) {
+    const res = await inbox(ctx, query)
+    t.equal(res.statusCode, 400, query)
+    t.equal(res.headers['content-type'], 'application/problem+json')
+    t.match(res.json().errors, [{ in: 'query', pointer }], `${query} names ${pointer}`)
+  }
+})
+
+t.test('a long poll is answered when a handoff becomes available, not when its wait runs out', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const cursor = (await inbox(ctx, '')).json().next_cursor
+  const waiting = inbox(ctx, `wait=30&cursor=${cursor}`)
+  await new Promise((resolve) => setTimeout(resolve, 300)) // let it start waiting (if it has not, it answers at once anyway)
+  await ctx.submit()
+  await ctx.worker.step() // NOTIFY hg_inbox, heard by the app's listener connection
+  const answer = await Promise.race([waiting, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 20_000))])
+  t.not(answer, 'still waiting', 'answered well before its 30 s wait ran out')
+  if (answer === 'still waiting') return
+  t.equal(answer.statusCode, 200)
+  t.equal(answer.json().handoffs.length, 1, 'with the new handoff')
+
+  const idle = await inbox(ctx, `wait=1&cursor=${answer.json().next_cursor}`)
+  t.same(idle.json().handoffs, [], 'a wait with nothing new ends empty')
+})
