@@ -20,6 +20,8 @@ import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
 import { createEscalations } from './handoffs/escalations.ts'
 import { handoffHandlers } from './handoffs/handoff-routes.ts'
 import { createInbox } from './handoffs/inbox.ts'
+import { manifestIssuer } from './handoffs/handoff-runtime.ts'
+import { createRetractions } from './handoffs/retractions.ts'
 import { createInboxSignals, type InboxSignals } from './handoffs/inbox-signals.ts'
 import { createHandoffService } from './handoffs/handoff-service.ts'
 import { createParticipantKeys } from './handoffs/participant-keys.ts'
@@ -105,7 +107,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
       ...intakeHandlers({
         intake,
-        reports: createReportQueries({ pool: database.pool }),
+        reports: createReportQueries({
+          pool: database.pool,
+          retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
+        }),
         validateReport: createReportValidator(compilers.body),
       }),
     }),

@@ -34,6 +34,10 @@ export function handoffHandlers({ pool, handoffs, inbox, escalations, evidence }
       const { status } = request.body as { status: string }
       return handoffs.status(idOf(request.params), request.principal!.participant, status)
     },
+    postRetractionReceipt: async (request) => {
+      const { receipt } = request.body as { receipt: string }
+      return handoffs.retractionReceipt(idOf(request.params), request.principal!.participant, receipt)
+    },
     redeliverHandoff: async (request) => handoffs.redeliver(idOf(request.params), request.principal!),
     getHandoffEvidence: async (request) => {
       const id = idOf(request.params)

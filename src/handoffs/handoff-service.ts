@@ -9,7 +9,14 @@ import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
 import { loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
-import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP, SignedMessageError, verifySigned, type VerifiedMessage } from './signed-message.ts'
+import {
+  HANDOFF_RECEIPT_TYP,
+  HANDOFF_STATUS_TYP,
+  RETRACTION_RECEIPT_TYP,
+  SignedMessageError,
+  verifySigned,
+  type VerifiedMessage,
+} from './signed-message.ts'
 
 /** Status messages a handoff keeps at most (its evidence carries them all). */
 export const MAX_STATUSES = 50
@@ -160,7 +167,52 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     })
   }
 
-  return { get, receipt, status, redeliver }
+  /** The destination's signed receipt for the retraction of a handoff's report: once, idempotently. */
+  async function retractionReceipt(id: string, participant: Participant, jws: string) {
+    const digest = sha256Hex(jws)
+    const verification = await verifyOutside(participant, jws, RETRACTION_RECEIPT_TYP, 'receipt')
+    return commitChange(pool, async (tx) => {
+      const row = await addressedTo(tx, id, participant)
+      if (!row.retraction) throw problem('HG_CONFLICT', `handoff ${id} has no retraction to receipt`)
+      if (row.retraction_state === 'received') {
+        if (row.retraction_receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
+        throw problem('HG_CONFLICT', `the retraction of handoff ${id} already has another receipt`)
+      }
+      const signed = verification.result()
+      await checkClaims('retraction-receipt-claims.json', signed, row, 'receipt')
+      if (signed.claims.retraction_sha256 !== row.retraction_sha256) {
+        const message = `claims /retraction_sha256 must be the SHA-256 of the retraction of handoff ${id}`
+        throw problem('HG_UNPROCESSABLE', `receipt: ${message}`, { errors: [{ in: 'body', pointer: '/receipt', message }] })
+      }
+      const at = new Date()
+      await tx.query(
+        `UPDATE handoffs SET retraction_state = 'received', retraction_receipt = $2, retraction_receipt_sha256 = $3, retraction_received_at = $4,
+                             retraction_sent_at = coalesce(retraction_sent_at, $4) WHERE id = $1`,
+        [id, jws, digest, at],
+      )
+      const audit = [
+        {
+          type: 'handoff.retraction_received',
+          at: at.toISOString(),
+          handoff_id: id,
+          destination: row.participant_id,
+          retraction_sha256: row.retraction_sha256!,
+          receipt_sha256: digest,
+          signer_kid: signed.kid,
+        },
+      ]
+      const updated = {
+        ...row,
+        retraction_state: 'received' as const,
+        retraction_receipt: jws,
+        retraction_receipt_sha256: digest,
+        retraction_received_at: at,
+      }
+      return { result: presentHandoff(updated), audit, link: linkEntries([id]) }
+    })
+  }
+
+  return { get, receipt, status, redeliver, retractionReceipt }
 }
 
 /** The handoff, locked, if it is addressed to the caller; anyone else gets the same 404 as for a handoff that does not exist. */

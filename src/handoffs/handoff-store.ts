@@ -37,6 +37,13 @@ export interface HandoffRow {
   receipt_jwk: JWK | null
   attempts: number
   last_error: string | null
+  retraction: string | null
+  retraction_sha256: string | null
+  retraction_state: 'ready' | 'sent' | 'received' | null
+  retraction_sent_at: Date | null
+  retraction_receipt: string | null
+  retraction_receipt_sha256: string | null
+  retraction_received_at: Date | null
   statuses: StatusRow[]
 }
 
@@ -44,6 +51,8 @@ const HANDOFF = `
   SELECT h.id, h.case_id, h.report_id, r.sender_id, h.participant_id, h.format, h.urgent, h.state, h.created_at,
          h.signed_at, h.sent_at, h.received_at, h.manifest, h.manifest_sha256, h.payload_sha256, h.payload_media_type,
          h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk, h.attempts, h.last_error,
+         h.retraction, h.retraction_sha256, h.retraction_state, h.retraction_sent_at, h.retraction_receipt,
+         h.retraction_receipt_sha256, h.retraction_received_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'status', s.status, 'reason_code', s.reason_code,
                    'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
             FROM handoff_statuses s WHERE s.handoff_id = h.id) AS statuses
@@ -98,6 +107,14 @@ export function presentHandoff(row: HandoffRow) {
     receipt: row.receipt,
     attempts: row.attempts,
     last_error: row.last_error,
+    retraction: row.retraction && {
+      jws: row.retraction,
+      sha256: row.retraction_sha256,
+      state: row.retraction_state,
+      sent_at: iso(row.retraction_sent_at),
+      received_at: iso(row.retraction_received_at),
+      receipt: row.retraction_receipt,
+    },
     statuses: row.statuses.map((s) => ({
       seq: s.seq,
       status: s.status,

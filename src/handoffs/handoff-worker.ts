@@ -10,7 +10,7 @@ import type { CanonicalReport } from '../intake/report.ts'
 import type { DestinationKind, RuleReason } from '../routing/index.ts'
 import { commitChange, type AuditEvent } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
-import { INBOX_CHANNEL, type InboxSignals } from './inbox-signals.ts'
+import { givePlaces, type InboxSignals } from './inbox-signals.ts'
 import { buildPayload } from './payload.ts'
 import { MANIFEST_TYP } from './signed-message.ts'
 
@@ -89,11 +89,6 @@ const SETTLE = `
                                      manifest text, manifest_sha256 text, signed_at timestamptz, last_error text)
    WHERE h.id = x.id`
 
-// Inbox places are handed out in commit order (migration 0018): batches take this lock for the last
-// few milliseconds of their transaction, so a cursor never passes a place a slower batch commits later.
-const PLACES_LOCK = 7_212_410_010
-const NOTIFY = `SELECT pg_notify('${INBOX_CHANNEL}', p) FROM unnest($1::text[]) AS p`
-
 /**
  * The outbox worker: claims pending handoffs, builds each destination's payload, signs its manifest
  * with the gateway's published JWS key, and in one transaction stores both (state `ready`) with a
@@ -126,9 +121,8 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
       const settled = await Promise.all(rows.map((row) => settle(row, at, sign)))
       const available = [...new Set(rows.filter((_, i) => settled[i]!.row.state === 'ready').map((r) => r.participant_id))]
       if (rows.length > 0) {
-        await tx.query('SELECT pg_advisory_xact_lock($1)', [PLACES_LOCK])
+        await givePlaces(tx, available)
         await tx.query(SETTLE, [JSON.stringify(settled.map((s) => s.row))])
-        await tx.query(NOTIFY, [available])
       }
       madeAvailable = available
       return { result: rows.length, audit: settled.map((s) => s.event), link: linkEntries(rows.map((r) => r.id)) }

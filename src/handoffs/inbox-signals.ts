@@ -5,6 +5,16 @@ import type { Database } from '../db/database.ts'
 /** The channel every signing batch NOTIFYs, once per destination it made handoffs available to. */
 export const INBOX_CHANNEL = 'hg_inbox'
 
+// Inbox places are handed out in commit order (migration 0018): whoever hands them out takes this lock
+// for the last few milliseconds of its transaction, so a cursor never passes a place committed later.
+const PLACES_LOCK = 7_212_410_010
+
+/** In a transaction about to give inbox places: takes the places lock; at commit, wakes `participants`' long polls. */
+export async function givePlaces(tx: pg.ClientBase, participants: string[]): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [PLACES_LOCK])
+  await tx.query(`SELECT pg_notify('${INBOX_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [participants])
+}
+
 export interface InboxSignals {
   /**
    * Starts listening for `participant` now (before the caller looks at its inbox, so that nothing

@@ -22,6 +22,18 @@ const AFTER = `
    ORDER BY h.available_seq
    LIMIT $2`
 
+// Retractions the destination has not receipted, in place order (few: one per retracted handoff).
+const RETRACTIONS = `
+  SELECT id AS handoff_id, retraction, retraction_sha256, retraction_state, retraction_seq FROM handoffs
+   WHERE participant_id = $1 AND retraction_state IN ('ready', 'sent') AND retraction_seq > $2
+   ORDER BY retraction_seq
+   LIMIT 100`
+
+const RETRACTIONS_SENT = `
+  UPDATE handoffs SET retraction_state = 'sent', retraction_sent_at = now()
+   WHERE id = ANY($1::uuid[]) AND retraction_state = 'ready'
+  RETURNING id, retraction_sha256`
+
 /** The longest a request may wait for a handoff (s): below every proxy's idle timeout we know of. */
 export const MAX_WAIT_SECONDS = 30
 
@@ -31,6 +43,14 @@ export interface InboxQuery {
   cursor?: string
   /** Seconds to wait for a handoff when there is none (long poll). */
   wait?: number
+}
+
+interface RetractionRow {
+  handoff_id: string
+  retraction: string
+  retraction_sha256: string
+  retraction_state: 'ready' | 'sent'
+  retraction_seq: number
 }
 
 interface Row {
@@ -58,7 +78,7 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
       const subscription = query.wait ? signals.subscribe(me) : undefined // before looking: nothing slips between
       try {
         const page = await take(me, query.limit, after)
-        if (page.handoffs.length > 0 || !subscription || Date.now() >= deadline) return page
+        if (page.handoffs.length + page.retractions.length > 0 || !subscription || Date.now() >= deadline) return page
         await subscription.until(deadline)
       } finally {
         subscription?.cancel()
@@ -69,6 +89,7 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
   async function take(me: string, limit: number, after: number | undefined) {
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query<Row>(after === undefined ? ALL : AFTER, after === undefined ? [me, limit] : [me, limit, after])
+      const { rows: retractions } = await tx.query<RetractionRow>(RETRACTIONS, [me, after ?? 0])
       // a dead letter fetched here has reached its destination after all
       const unsent = rows.filter((row) => row.state !== 'sent').map((row) => row.id)
       // a concurrent fetch waits on the row and then finds it sent: one handoff.sent entry each
@@ -76,23 +97,23 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
         `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state IN ('ready', 'dead_letter') RETURNING id`,
         [unsent],
       )
+      const unsentRetractions = retractions.filter((r) => r.retraction_state === 'ready').map((r) => r.handoff_id)
+      const { rows: told } = await tx.query<{ id: string; retraction_sha256: string }>(RETRACTIONS_SENT, [unsentRetractions])
       const at = new Date().toISOString()
       const byId = new Map(rows.map((row) => [row.id, row]))
       const ordered = after === undefined ? rows : [...rows].sort((a, b) => Number(b.urgent) - Number(a.urgent))
+      const sent = (id: string, digest: Record<string, string>) => ({ at, handoff_id: id, destination: me, mode: 'pull', ...digest })
       return {
         result: {
           handoffs: ordered.map(({ state: _state, available_seq: _seq, signed_at, ...row }) => ({ ...row, signed_at: signed_at.toISOString() })),
-          next_cursor: cursorOf(nextPlace(rows, limit, after)),
+          retractions: retractions.map(({ handoff_id, retraction, retraction_sha256 }) => ({ handoff_id, retraction, retraction_sha256 })),
+          next_cursor: cursorOf(nextPlace(rows, limit, retractions, after)),
         },
-        audit: marked.map(({ id }) => ({
-          type: 'handoff.sent',
-          at,
-          handoff_id: id,
-          destination: me,
-          mode: 'pull',
-          manifest_sha256: byId.get(id)!.manifest_sha256,
-        })),
-        link: linkEntries(marked.map(({ id }) => id)),
+        audit: [
+          ...marked.map(({ id }) => ({ type: 'handoff.sent', ...sent(id, { manifest_sha256: byId.get(id)!.manifest_sha256 }) })),
+          ...told.map(({ id, retraction_sha256 }) => ({ type: 'handoff.retraction_sent', ...sent(id, { retraction_sha256 }) })),
+        ],
+        link: linkEntries([...marked.map(({ id }) => id), ...told.map(({ id }) => id)]),
       }
     })
   }
@@ -101,15 +122,19 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
 }
 
 /**
- * Where the next request should start so that nothing is skipped. After a cursor the page is in place
- * order: its last place. Without one the page is in urgency order: its last place when it holds all
- * there is, else just before its first (some handoffs may then come again: they carry the same bytes).
+ * Where the next request should start so that nothing is skipped: every open handoff and retraction
+ * at or before it has been answered. A part of the page in place order that was cut at its limit
+ * bounds it by its last place; the handoffs without a cursor (urgency order), cut at the limit, by
+ * just before their first. Some may then come again: they carry the same bytes.
  */
-function nextPlace(rows: Row[], limit: number, after: number | undefined): number {
-  if (rows.length === 0) return after ?? 0
-  const places = rows.map((row) => row.available_seq)
-  if (after !== undefined || rows.length < limit) return Math.max(...places)
-  return Math.min(...places) - 1
+function nextPlace(rows: Row[], limit: number, retractions: RetractionRow[], after: number | undefined): number {
+  const handoffPlaces = rows.map((row) => row.available_seq)
+  const retractionPlaces = retractions.map((r) => r.retraction_seq)
+  const bounds: number[] = []
+  if (rows.length === limit) bounds.push(after === undefined ? Math.min(...handoffPlaces) - 1 : Math.max(...handoffPlaces))
+  if (retractions.length === 100) bounds.push(Math.max(...retractionPlaces))
+  if (bounds.length > 0) return Math.max(after ?? 0, Math.min(...bounds))
+  return Math.max(after ?? 0, ...handoffPlaces, ...retractionPlaces)
 }
 
 function cursorOf(place: number): string {

@@ -10,7 +10,7 @@ import type { HandoffService } from './handoff-service.ts'
 export interface PushDeliveryOptions {
   pool: pg.Pool
   directory: DirectoryService
-  handoffs: Pick<HandoffService, 'receipt'>
+  handoffs: Pick<HandoffService, 'receipt' | 'retractionReceipt'>
   logger: Logger
   /** Extra trusted CA certificates (PEM) for the endpoints; NODE_EXTRA_CA_CERTS works too. */
   ca?: string | Buffer
@@ -34,6 +34,8 @@ interface Leased {
   id: string
   participant_id: string
   attempts: number
+  /** A signed handoff, or the retraction of one (its report was withdrawn by the sender). */
+  kind: 'handoff' | 'retraction'
   item: Record<string, unknown>
 }
 
@@ -55,10 +57,29 @@ const LEASE = `
                   LIMIT CASE WHEN coalesce(e.failures, 0) > 0 THEN 1 ELSE d.slots END
                     FOR UPDATE SKIP LOCKED) c
           WHERE e.open_until IS NULL OR e.open_until <= now())
-  RETURNING h.id, h.participant_id, h.attempts,
+  RETURNING h.id, h.participant_id, h.attempts, 'handoff' AS kind,
             jsonb_build_object('id', h.id, 'case_id', h.case_id, 'report_id', h.report_id, 'sender', r.sender_id, 'format', h.format,
                                'urgent', h.urgent, 'manifest', h.manifest, 'manifest_sha256', h.manifest_sha256, 'payload', h.payload,
                                'payload_media_type', h.payload_media_type, 'payload_sha256', h.payload_sha256, 'signed_at', h.signed_at) AS item`
+
+// Retractions go first (they are few, and a destination should stop acting on a withdrawn report at once).
+const LEASE_RETRACTIONS = `
+  UPDATE handoffs h SET retraction_attempts = h.retraction_attempts + 1,
+                        retraction_next_attempt_at = now() + $3 * interval '1 millisecond'
+   WHERE h.id IN (
+         SELECT c.id
+           FROM unnest($1::text[], $2::int[]) AS d (participant_id, slots)
+           LEFT JOIN delivery_endpoints e ON e.participant_id = d.participant_id
+           CROSS JOIN LATERAL (
+                 SELECT id FROM handoffs
+                  WHERE retraction_state = 'ready' AND participant_id = d.participant_id
+                    AND (retraction_next_attempt_at IS NULL OR retraction_next_attempt_at <= now())
+                  ORDER BY retraction_seq
+                  LIMIT CASE WHEN coalesce(e.failures, 0) > 0 THEN 1 ELSE d.slots END
+                    FOR UPDATE SKIP LOCKED) c
+          WHERE e.open_until IS NULL OR e.open_until <= now())
+  RETURNING h.id, h.participant_id, h.retraction_attempts AS attempts, 'retraction' AS kind,
+            jsonb_build_object('handoff_id', h.id, 'retraction', h.retraction, 'retraction_sha256', h.retraction_sha256) AS item`
 
 // The breaker opens for backoff × 2^(failures-1), with jitter (50–100 %) so that processes do not probe in step.
 const TRIPPED = `
@@ -71,6 +92,22 @@ const TRIPPED = `
 const CLOSED = `UPDATE delivery_endpoints SET failures = 0, open_until = NULL, last_error = NULL, updated_at = now() WHERE participant_id = $1 AND failures > 0`
 
 const MAX_BACKOFF_MS = 3_600_000
+
+/** What "sent" means for each kind of pushed message: its row change, its audit entry and the digest that entry names. */
+const SENT = {
+  handoff: {
+    update: `UPDATE handoffs SET state = 'sent', sent_at = now(), next_attempt_at = NULL, last_error = NULL
+              WHERE id = $1 AND state = 'ready' RETURNING manifest_sha256 AS digest`,
+    type: 'handoff.sent',
+    digest: 'manifest_sha256',
+  },
+  retraction: {
+    update: `UPDATE handoffs SET retraction_state = 'sent', retraction_sent_at = now(), retraction_next_attempt_at = NULL
+              WHERE id = $1 AND retraction_state = 'ready' RETURNING retraction_sha256 AS digest`,
+    type: 'handoff.retraction_sent',
+    digest: 'retraction_sha256',
+  },
+} as const
 
 /**
  * Push delivery to destinations whose directory entry says `{ mode: push, endpoint }`: each signed
@@ -95,17 +132,27 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   async function dispatch(): Promise<Promise<void>[]> {
     const current = await options.directory.current()
     const push = new Map((current?.document.participants ?? []).filter((p) => p.delivery.mode === 'push').map((p) => [p.id, p]))
+    let started: Promise<void>[] = []
+    for (const lease of [LEASE_RETRACTIONS, LEASE]) {
+      const wanted = freeSlots([...push.keys()])
+      if (wanted.length === 0) break
+      const { rows } = await pool.query<Leased>(lease, [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000])
+      started = [...started, ...rows.map((row) => track(row, push.get(row.participant_id)!))]
+    }
+    return started
+  }
+
+  /** Each destination's free slots in this process, within the overall bound. */
+  function freeSlots(destinations: string[]): Array<[string, number]> {
     let free = overall - running.size
     const wanted: Array<[string, number]> = []
-    for (const id of push.keys()) {
+    for (const id of destinations) {
       const slots = Math.min(perDestination - (inFlight.get(id) ?? 0), free)
       if (slots <= 0) continue
       wanted.push([id, slots])
       free -= slots
     }
-    if (wanted.length === 0) return []
-    const { rows } = await pool.query<Leased>(LEASE, [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000])
-    return rows.map((row) => track(row, push.get(row.participant_id)!))
+    return wanted
   }
 
   function track(row: Leased, destination: Participant): Promise<void> {
@@ -132,7 +179,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     const endpoint = (destination.delivery as { endpoint: string }).endpoint
     let answer: { status: number; body: string }
     try {
-      answer = await post(endpoint, JSON.stringify({ ...row.item, signed_at: new Date(row.item.signed_at as string).toISOString() }))
+      answer = await post(endpoint, JSON.stringify(bodyOf(row)))
     } catch (error) {
       if (stopping.signal.aborted) return // not the endpoint's fault: the lease runs out and it is sent again
       return retryLater(row, (error as Error).message)
@@ -142,28 +189,26 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     const receipt = receiptIn(answer.body)
     if (!receipt) return
     try {
-      await options.handoffs.receipt(row.id, destination, receipt)
+      await (row.kind === 'handoff' ? options.handoffs.receipt : options.handoffs.retractionReceipt)(row.id, destination, receipt)
     } catch (error) {
       // the destination can still post a good receipt itself
-      logger.warn({ handoff: row.id, destination: row.participant_id, err: error }, 'the receipt in a push answer was refused')
+      logger.warn({ handoff: row.id, destination: row.participant_id, err: error }, `the receipt in a push answer (${row.kind}) was refused`)
       await note(row.id, `receipt in the push answer refused: ${(error as Error).message}`)
     }
   }
 
+  function bodyOf(row: Leased): Record<string, unknown> {
+    if (row.kind === 'retraction') return row.item
+    return { ...row.item, signed_at: new Date(row.item.signed_at as string).toISOString() }
+  }
+
+  /** A 2xx: the handoff (or its retraction) is sent, once, and the endpoint's breaker closes. */
   async function markSent(row: Leased): Promise<void> {
+    const { update, type, digest } = SENT[row.kind]
     await commitChange(pool, async (tx) => {
-      const { rows } = await tx.query(
-        `UPDATE handoffs SET state = 'sent', sent_at = now(), next_attempt_at = NULL, last_error = NULL WHERE id = $1 AND state = 'ready' RETURNING manifest_sha256`,
-        [row.id],
-      )
-      const audit = rows.map((r) => ({
-        type: 'handoff.sent',
-        at: new Date().toISOString(),
-        handoff_id: row.id,
-        destination: row.participant_id,
-        mode: 'push',
-        manifest_sha256: r.manifest_sha256 as string,
-      }))
+      const { rows } = await tx.query<{ digest: string }>(update, [row.id])
+      const at = new Date().toISOString()
+      const audit = rows.map((r) => ({ type, at, handoff_id: row.id, destination: row.participant_id, mode: 'push', [digest]: r.digest }))
       await tx.query(CLOSED, [row.participant_id])
       return { result: undefined, audit, link: linkEntries(rows.map(() => row.id)) }
     })
@@ -171,11 +216,19 @@ export function createPushDelivery(options: PushDeliveryOptions) {
 
   async function retryLater(row: Leased, error: string): Promise<void> {
     await pool.query(TRIPPED, [row.participant_id, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
+    if (row.kind === 'retraction') return retryRetractionLater(row, error)
     const age = Date.now() - new Date(row.item.signed_at as string).getTime()
     if (age >= maxAgeMs) return deadLetter(row, error)
     const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
     logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'push delivery failed; will retry')
     await note(row.id, error, delay)
+  }
+
+  /** A retraction is retried with the same backoff and never given up: the destination must learn of it. */
+  async function retryRetractionLater(row: Leased, error: string): Promise<void> {
+    const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
+    logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'pushing a retraction failed; will retry')
+    await pool.query(`UPDATE handoffs SET retraction_next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1`, [row.id, delay])
   }
 
   /** Past its maximum age a failing push stops: a dead letter, still in the destination's inbox, until an operator re-queues it. */

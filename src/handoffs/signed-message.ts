@@ -4,6 +4,9 @@ import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK
 export const MANIFEST_TYP = 'hotline-gateway-handoff-manifest+jws'
 export const HANDOFF_RECEIPT_TYP = 'hotline-gateway-handoff-receipt+jws'
 export const HANDOFF_STATUS_TYP = 'hotline-gateway-handoff-status+jws'
+/** The gateway's word to a destination that the report behind a handoff was retracted by its sender. */
+export const RETRACTION_TYP = 'hotline-gateway-handoff-retraction+jws'
+export const RETRACTION_RECEIPT_TYP = 'hotline-gateway-retraction-receipt+jws'
 
 /** What participants may sign with (the directory's key algorithms); never `none` or HMAC. */
 const ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256']

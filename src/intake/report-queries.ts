@@ -1,6 +1,8 @@
 import type pg from 'pg'
 import { publishedKeys } from '../crypto/gateway-keys.ts'
 import { problem } from '../http/problems.ts'
+import type { Retractions } from '../handoffs/retractions.ts'
+import { linkEntries } from '../handoffs/handoff-audit.ts'
 import { commitChange } from '../state/commit.ts'
 
 export type ReportQueries = ReturnType<typeof createReportQueries>
@@ -11,7 +13,7 @@ const STATUS_QUERY = `
          r.retracted_at, r.retraction_reason,
          d.decision, d.already_handed, d.directory_version AS d_directory_version, d.ruleset_version, d.decided_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'destination', h.participant_id, 'state', h.state,
-                   'urgent', h.urgent, 'report_id', h.report_id, 'created_at', h.created_at,
+                   'urgent', h.urgent, 'retraction', h.retraction_state, 'report_id', h.report_id, 'created_at', h.created_at,
                    'status', (SELECT jsonb_build_object('status', s.status, 'at', s.created_at) FROM handoff_statuses s
                                WHERE s.handoff_id = h.id ORDER BY s.seq DESC LIMIT 1)) ORDER BY h.created_at, h.participant_id), '[]')
             FROM handoffs h
@@ -21,7 +23,7 @@ const STATUS_QUERY = `
    WHERE r.id = $1 AND r.sender_id = $2`
 
 /** Reads and the retraction, always scoped to the sender: someone else's report is "not found", never "forbidden". */
-export function createReportQueries({ pool }: { pool: pg.Pool }) {
+export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retractions?: Pick<Retractions, 'retract'> }) {
   async function statusFor(reportId: string, senderId: string) {
     const { rows } = await pool.query(STATUS_QUERY, [reportId, senderId])
     return rows[0] ? present(rows[0]) : undefined
@@ -32,10 +34,17 @@ export function createReportQueries({ pool }: { pool: pg.Pool }) {
       const { rows } = await tx.query(`SELECT state FROM reports WHERE id = $1 AND sender_id = $2 FOR UPDATE`, [reportId, senderId])
       if (!rows[0]) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
       if (rows[0].state === 'retracted') throw problem('HG_CONFLICT', `report ${reportId} is already retracted`)
-      await tx.query(`UPDATE reports SET state = 'retracted', retracted_at = now(), retraction_reason = $2 WHERE id = $1`, [reportId, reason])
+      const at = new Date()
+      await tx.query(`UPDATE reports SET state = 'retracted', retracted_at = $3, retraction_reason = $2 WHERE id = $1`, [reportId, reason, at])
+      // the handoffs that carry it: withdrawn, or told (the destination's own retraction, signed)
+      const carried = (await retractions?.retract(tx, reportId, at)) ?? { audit: [], handoffIds: [] }
       const status = present((await tx.query(STATUS_QUERY, [reportId, senderId])).rows[0])
       // the reason is free text from the sender: it stays in the report, not in the publishable log
-      return { result: status, audit: [{ type: 'report.retracted', at: status.retracted_at!, report_id: reportId, sender: senderId }] }
+      return {
+        result: status,
+        audit: [{ type: 'report.retracted', at: status.retracted_at!, report_id: reportId, sender: senderId }, ...carried.audit],
+        link: async (tx, ids) => linkEntries(carried.handoffIds)(tx, ids.slice(1)),
+      }
     })
   }
 
