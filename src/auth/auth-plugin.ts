@@ -20,14 +20,26 @@ export interface AuthPluginOptions {
  * Enforces each operation's declared `security` from openapi.yaml: public operations (`[]`) pass;
  * every other needs a valid bearer token whose client acts for a participant in the directory and
  * holds the scopes the operation names. 401 carries a WWW-Authenticate challenge (RFC 6750).
+ *
+ * A refusal is decided in onRequest but answered in preParsing: in between, the rate limiter (a
+ * route onRequest hook, which runs after this one) counts the refused request per client IP, like
+ * a public one. Otherwise requests without a valid token would never be limited.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, { verifier, directory }: AuthPluginOptions) => {
+    const refusals = new WeakMap<FastifyRequest, unknown>()
     app.decorateRequest('principal', undefined)
     app.addHook('onRequest', async (request) => {
       const security = request.routeOptions.config.operation?.security
       if (!security || security.length === 0) return
-      request.principal = await authenticate(request, verifier, directory, alternatives(security))
+      try {
+        request.principal = await authenticate(request, verifier, directory, alternatives(security))
+      } catch (error) {
+        refusals.set(request, error)
+      }
+    })
+    app.addHook('preParsing', async (request) => {
+      if (refusals.has(request)) throw refusals.get(request)
     })
   },
   { name: 'auth', fastify: '5.x' },
