@@ -31,8 +31,9 @@ export const authPlugin = fp(
     app.decorateRequest('principal', undefined)
     app.addHook('onRequest', async (request) => {
       const security = request.routeOptions.config.operation?.security
-      if (!security || security.length === 0) return
       try {
+        refuseTokenInQuery(request)
+        if (!security || security.length === 0) return
         request.principal = await authenticate(request, verifier, directory, alternatives(security))
       } catch (error) {
         refusals.set(request, error)
@@ -83,6 +84,20 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
   }
   request.log.debug({ participant: participant.id, client: verified.clientId }, 'authenticated')
   return { participant, clientId: verified.clientId, scopes, directory: current }
+}
+
+/**
+ * RFC 6750 §2.3: a token in the URI ends up in logs, histories and Referer headers; we accept
+ * none there, on any operation, so that no client comes to rely on it.
+ */
+function refuseTokenInQuery(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined
+  if (!query || !Object.hasOwn(query, 'access_token')) return
+  const message = 'send the access token in the Authorization header (RFC 6750 §2.1), never in the URL'
+  throw problem('HG_BAD_REQUEST', `query access_token: ${message}`, {
+    errors: [{ in: 'query', pointer: '/access_token', message }],
+    headers: { 'www-authenticate': wwwAuthenticate({ code: 'AUTH_INVALID_REQUEST', description: message }) },
+  })
 }
 
 function unauthenticated(error: AuthError, required: string[]) {
