@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DirectoryService } from '../directory/directory-service.ts'
-import { problem } from '../http/problems.ts'
+import { problem, unavailable } from '../http/problems.ts'
 import { effectiveScopes, type Principal } from './access.ts'
 import { AuthError, isAuthError, parseBearer, wwwAuthenticate, type TokenVerifier } from './token-verifier.ts'
 
@@ -64,9 +64,7 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
   } catch (error) {
     if (isAuthError(error) && error.status === 401) throw unauthenticated(error, required)
     if (isAuthError(error) && error.status === 503) {
-      throw problem('HG_UNAVAILABLE', 'the identity provider cannot be reached to check the token; try again shortly', {
-        headers: { 'retry-after': '5' },
-      })
+      throw unavailable('the identity provider cannot be reached to check the token; try again shortly')
     }
     throw error
   }
