@@ -7,7 +7,7 @@ import { startTcpProxy } from '../helpers/tcp-proxy.ts'
 import { fixtureJson } from '../intake/helpers.ts'
 
 /** Small bounds, so that a fault is noticed quickly; the test asserts the 503, never the time. */
-const BOUNDS = { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1000', DB_QUERY_TIMEOUT_MS: '1500' }
+const BOUNDS = { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1500', DB_QUERY_TIMEOUT_MS: '2000' }
 
 interface Probe {
   name: string
