@@ -36,37 +36,44 @@ export const REDACTED_PATHS = [
   ...['where', 'detail', 'hint', 'internalQuery'].flatMap((field) => [`*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
 ]
 
-/** Only these keys are serialised as errors, so only these need the driver-echo scrubbing. */
-const ERROR_KEYS = ['err', 'error', 'cause'] as const
+/** Errors nested in an error that pino serialises as errors of their own. */
+const NESTED_ERROR_KEYS = ['err', 'error'] as const
 
 /**
  * Errors as pino serialises them, minus what a PostgreSQL error echoes of the data it refused:
- * the quoted values in its message and stack (`invalid input syntax for type uuid: "..."`) and its
- * context fields. Identifiers are quoted the same way and go too; code, routine, table, column and
- * constraint stay, and are what an operator needs. Causes and aggregated errors are scrubbed alike.
+ * the quoted values in its message and stack (`invalid input syntax for type uuid: "..."`), also
+ * where pino appended them to a wrapping error's, and its context fields. Identifiers are quoted the
+ * same way and go too; code, routine, table, column and constraint stay: what an operator needs.
  */
 export function logSafeError(error: unknown): unknown {
-  const serialized = stdSerializers.err(error as Error) as unknown
-  return scrub(serialized)
+  return scrub(stdSerializers.err(error as Error), error)
 }
 
-function scrub(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value
-  const error = value as Record<string, unknown>
-  if (isDriverError(error)) {
+function scrub(serialized: unknown, raw: unknown): unknown {
+  if (typeof serialized !== 'object' || serialized === null) return serialized
+  const error = serialized as Record<string, unknown>
+  if (causeChain(raw).some(isDriverError)) {
     for (const field of ['message', 'stack'] as const) {
       if (typeof error[field] === 'string') error[field] = (error[field] as string).replace(/"[^"\n]*"/g, '"[redacted]"')
     }
-    for (const field of ['where', 'detail', 'hint', 'internalQuery']) if (field in error) error[field] = '[redacted]'
   }
-  if (Array.isArray(error.aggregateErrors)) error.aggregateErrors = error.aggregateErrors.map(scrub)
-  for (const key of ERROR_KEYS) if (key in error) error[key] = scrub(error[key])
+  for (const field of ['where', 'detail', 'hint', 'internalQuery']) if (field in error) error[field] = '[redacted]'
+  const parts = (raw as { errors?: unknown }).errors
+  if (Array.isArray(error.aggregateErrors) && Array.isArray(parts)) error.aggregateErrors = error.aggregateErrors.map((e, i) => scrub(e, parts[i]))
+  for (const key of NESTED_ERROR_KEYS) if (key in error) error[key] = scrub(error[key], (raw as Record<string, unknown>)[key])
   return error
 }
 
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = []
+  for (let e = error; typeof e === 'object' && e !== null && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e)
+  return chain
+}
+
 /** A PostgreSQL server error as the pg driver reports it: a SQLSTATE code and a severity. */
-function isDriverError(error: Record<string, unknown>): boolean {
-  return typeof error.severity === 'string' && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code)
+function isDriverError(error: unknown): boolean {
+  const { severity, code } = error as { severity?: unknown; code?: unknown }
+  return typeof severity === 'string' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)
 }
 
 /** The request as logged: method, path and the names of its query parameters, never their values (tokens travel there). */

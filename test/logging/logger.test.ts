@@ -42,6 +42,7 @@ t.test("PostgreSQL's error context and echoed values are redacted under every ke
   logger.error({ err: failed }, 'x')
   logger.warn({ error: echoed }, 'y')
   logger.error({ err: new Error('wrapped', { cause: failed }) }, 'z')
+  logger.error({ err: new Error('wrapped', { cause: echoed }) }, 'z')
   logger.error({ err: new AggregateError([echoed], 'several') }, 'w')
   const lines = raw.join('')
   for (const secret of ['where-echo-7731', 'oops-value-2209', 'not-a-uuid-echo-4410']) t.notOk(lines.includes(secret), `${secret} is not in the log`)
