@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DirectoryService } from '../directory/directory-service.ts'
-import { problem } from '../http/problems.ts'
+import { problem, unavailable } from '../http/problems.ts'
 import { effectiveScopes, type Principal } from './access.ts'
 import { AuthError, isAuthError, parseBearer, wwwAuthenticate, type TokenVerifier } from './token-verifier.ts'
 
@@ -20,14 +20,27 @@ export interface AuthPluginOptions {
  * Enforces each operation's declared `security` from openapi.yaml: public operations (`[]`) pass;
  * every other needs a valid bearer token whose client acts for a participant in the directory and
  * holds the scopes the operation names. 401 carries a WWW-Authenticate challenge (RFC 6750).
+ *
+ * A refusal is decided in onRequest but answered in preParsing: in between, the rate limiter (a
+ * route onRequest hook, which runs after this one) counts the refused request per client IP, like
+ * a public one. Otherwise requests without a valid token would never be limited.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, { verifier, directory }: AuthPluginOptions) => {
+    const refusals = new WeakMap<FastifyRequest, unknown>()
     app.decorateRequest('principal', undefined)
     app.addHook('onRequest', async (request) => {
       const security = request.routeOptions.config.operation?.security
-      if (!security || security.length === 0) return
-      request.principal = await authenticate(request, verifier, directory, alternatives(security))
+      try {
+        refuseTokenInQuery(request)
+        if (!security || security.length === 0) return
+        request.principal = await authenticate(request, verifier, directory, alternatives(security))
+      } catch (error) {
+        refusals.set(request, error)
+      }
+    })
+    app.addHook('preParsing', async (request) => {
+      if (refusals.has(request)) throw refusals.get(request)
     })
   },
   { name: 'auth', fastify: '5.x' },
@@ -51,9 +64,7 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
   } catch (error) {
     if (isAuthError(error) && error.status === 401) throw unauthenticated(error, required)
     if (isAuthError(error) && error.status === 503) {
-      throw problem('HG_UNAVAILABLE', 'the identity provider cannot be reached to check the token; try again shortly', {
-        headers: { 'retry-after': '5' },
-      })
+      throw unavailable('the identity provider cannot be reached to check the token; try again shortly')
     }
     throw error
   }
@@ -71,6 +82,20 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
   }
   request.log.debug({ participant: participant.id, client: verified.clientId }, 'authenticated')
   return { participant, clientId: verified.clientId, scopes, directory: current }
+}
+
+/**
+ * RFC 6750 §2.3: a token in the URI ends up in logs, histories and Referer headers; we accept
+ * none there, on any operation, so that no client comes to rely on it.
+ */
+function refuseTokenInQuery(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined
+  if (!query || !Object.hasOwn(query, 'access_token')) return
+  const message = 'send the access token in the Authorization header (RFC 6750 §2.1), never in the URL'
+  throw problem('HG_BAD_REQUEST', `query access_token: ${message}`, {
+    errors: [{ in: 'query', pointer: '/access_token', message }],
+    headers: { 'www-authenticate': wwwAuthenticate({ code: 'AUTH_INVALID_REQUEST', description: message }) },
+  })
 }
 
 function unauthenticated(error: AuthError, required: string[]) {

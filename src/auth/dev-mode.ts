@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
@@ -18,7 +20,7 @@ export interface DevAuth {
 
 /**
  * Development without an identity provider: an embedded issuer for the directory's clients, with
- * fresh secrets printed once to the terminal (never to the log). An empty database gets the example
+ * fresh secrets shown once on the terminal (never in the log). An empty database gets the example
  * directory. Refused in production, where OIDC_ISSUER is required.
  */
 export async function startDevAuth(config: Config, database: Database, logger: Logger): Promise<DevAuth> {
@@ -33,10 +35,27 @@ export async function startDevAuth(config: Config, database: Database, logger: L
   logger.warn({ issuer: issuer.issuer }, 'development mode: embedded OIDC issuer; set OIDC_ISSUER to use a real one')
   const admin = clients.find((c) => c.clientId === 'gateway-admin') ?? clients[0]
   if (admin) {
-    process.stderr.write(`\n${devTokenHowTo(issuer.issuer, config.oidcAudience, admin.clientId, admin.secret)}\n`)
-    process.stderr.write(`Other dev clients: ${clients.map((c) => `${c.clientId}:${c.secret}`).join('  ')}\n\n`)
+    const howTo = `${devTokenHowTo(issuer.issuer, config.oidcAudience, admin.clientId, admin.secret)}\n`
+    await showSecrets(`${howTo}Other dev clients: ${clients.map((c) => `${c.clientId}:${c.secret}`).join('  ')}\n`, config.dataDir)
   }
   return issuer
+}
+
+/**
+ * Secrets go to a person, never to a log: on a terminal they are printed; when stderr is a pipe or a
+ * file (a service manager, a container, CI) it is a log stream, so they go to a file only the
+ * process's user can read, and stderr gets its path.
+ */
+async function showSecrets(text: string, dataDir: string): Promise<void> {
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\n${text}\n`)
+    return
+  }
+  const file = join(dataDir, 'dev-credentials.txt')
+  await mkdir(dataDir, { recursive: true })
+  await rm(file, { force: true }) // a new file: an existing one could have looser permissions
+  await writeFile(file, text, { mode: 0o600, flag: 'wx' })
+  process.stderr.write(`\nDevelopment credentials (and a curl that gets a token) are in ${file}\n\n`)
 }
 
 async function devDirectory(database: Database, logger: Logger) {

@@ -29,6 +29,10 @@ export interface Config {
   geoipDb: string | undefined
   rateLimitPublic: number
   rateLimitParticipant: number
+  /** Bounds on every wait for PostgreSQL (milliseconds): see src/db/database.ts. */
+  dbConnectTimeoutMs: number
+  dbStatementTimeoutMs: number
+  dbQueryTimeoutMs: number
 }
 
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'ENCRYPTION_KEY'])
@@ -85,6 +89,27 @@ const envSchema = {
     },
     RATE_LIMIT_PUBLIC: { type: 'integer', minimum: 1, maximum: 1000000, default: 60, description: 'requests per minute per IP on public operations' },
     RATE_LIMIT_PARTICIPANT: { type: 'integer', minimum: 1, maximum: 100000000, default: 30000, description: 'requests per minute per participant' },
+    DB_CONNECT_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      default: 5000,
+      description: 'an integer from 100 to 600000: how long to wait for a database connection (milliseconds)',
+    },
+    DB_STATEMENT_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      default: 5000,
+      description: 'an integer from 100 to 600000: how long PostgreSQL may run one statement (milliseconds)',
+    },
+    DB_QUERY_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      default: 6000,
+      description: 'an integer from 100 to 600000: how long to wait for the answer to one query (milliseconds)',
+    },
     AUDIT_LOG_ORIGIN: {
       type: 'string',
       pattern: '^[a-z0-9.-]+(/[A-Za-z0-9._/-]+)?$',
@@ -135,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoipDb: values.GEOIP_DB as string | undefined,
     rateLimitPublic: values.RATE_LIMIT_PUBLIC as number,
     rateLimitParticipant: values.RATE_LIMIT_PARTICIPANT as number,
+    dbConnectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS as number,
+    dbStatementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS as number,
+    dbQueryTimeoutMs: values.DB_QUERY_TIMEOUT_MS as number,
   }
 }
 

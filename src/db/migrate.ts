@@ -51,33 +51,37 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
  */
 export async function migrate(pool: pg.Pool, migrations: Migration[], onApplied?: (m: Migration) => void): Promise<Migration[]> {
   const client = await pool.connect()
+  // A migration may rightly run long (an index on a big table) or wait for another process's
+  // lock: the timeouts that bound a request's queries do not apply to it.
+  // (pg reads query_timeout from a query's config too; its types list it for clients only)
+  const run = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: UNBOUNDED_MS } as pg.QueryConfig)
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
-    await client.query(CREATE_LEDGER)
+    await run('SET statement_timeout = 0')
+    await run('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+    await run(CREATE_LEDGER)
     const pending = await pendingMigrations(client, migrations)
     for (const migration of pending) {
-      await applyOne(client, migration)
+      await applyOne(run, migration)
       onApplied?.(migration)
     }
     return pending
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
-    client.release()
+    await run('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
+    client.release(true) // its session is unbounded: not for anyone else
   }
 }
 
-async function applyOne(client: pg.PoolClient, migration: Migration): Promise<void> {
+/** setTimeout's largest delay (~24 days): pg treats 0 as "use the pool's query_timeout". */
+const UNBOUNDED_MS = 2 ** 31 - 1
+
+async function applyOne(run: (text: string, values?: unknown[]) => Promise<unknown>, migration: Migration): Promise<void> {
   try {
-    await client.query('BEGIN')
-    await client.query(migration.sql)
-    await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-      migration.version,
-      migration.name,
-      migration.checksum,
-    ])
-    await client.query('COMMIT')
+    await run('BEGIN')
+    await run(migration.sql)
+    await run('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum])
+    await run('COMMIT')
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
+    await run('ROLLBACK').catch(() => undefined)
     const reason = error instanceof Error ? error.message : String(error)
     throw new MigrationError(`migration ${migration.file} failed and was rolled back: ${reason}`)
   }

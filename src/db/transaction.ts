@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { isDatabaseUnavailable } from './unavailable.ts'
 
 /**
  * Runs `work` in one transaction on one connection. Every state change in the gateway goes through
@@ -6,15 +7,24 @@ import type pg from 'pg'
  */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  let result: T
   try {
     await client.query('BEGIN')
-    const result = await work(client)
+    result = await work(client)
     await client.query('COMMIT')
-    return result
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
+    // A lost or stalled connection: a ROLLBACK would only wait out another timeout, and discarding
+    // the connection ends the transaction on the server all the same. A connection that cannot even
+    // roll back is discarded too, never handed out again.
+    const rolledBack =
+      !isDatabaseUnavailable(error) &&
+      (await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      ))
+    client.release(rolledBack ? undefined : (error as Error))
     throw error
-  } finally {
-    client.release()
   }
+  client.release()
+  return result
 }

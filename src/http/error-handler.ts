@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { toFieldProblems } from './schema-compilers.ts'
-import { PROBLEM_MEDIA_TYPE, problem, problemBody, ProblemError, type FieldProblem } from './problems.ts'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import { PROBLEM_MEDIA_TYPE, problem, problemBody, ProblemError, unavailable, type FieldProblem } from './problems.ts'
 
 /** Fastify's own error codes, mapped onto our catalogue. */
 const FASTIFY_CODES: Record<string, ProblemError['code']> = {
@@ -61,5 +62,6 @@ function toProblem(error: FastifyError): ProblemError {
   if (error instanceof SyntaxError && error.statusCode === 400) return problem('HG_MALFORMED_BODY', 'the body is not valid JSON')
   if (error.statusCode === 429) return problem('HG_RATE_LIMITED', error.message)
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return problem('HG_BAD_REQUEST', error.message)
+  if (isDatabaseUnavailable(error)) return unavailable('the database cannot be reached just now; retry after the time in Retry-After')
   return problem('HG_INTERNAL', 'an internal error occurred; quote the request_id when you report it')
 }

@@ -85,3 +85,11 @@ export function problemBody(error: ProblemError, requestId?: string, instance?: 
     ...(fields?.omitted ? { errors_omitted: fields.omitted } : {}),
   }
 }
+
+/** How long a client should wait before retrying a 503: about as long as an outage probe takes to notice recovery. */
+export const RETRY_AFTER_SECONDS = 5
+
+/** A 503 that says when to come back (RFC 9110 §10.2.3): what a client gets while a dependency is unreachable. */
+export function unavailable(detail: string): ProblemError {
+  return problem('HG_UNAVAILABLE', detail, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } })
+}

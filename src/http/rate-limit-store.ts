@@ -33,7 +33,13 @@ export function pgRateLimitStore(pool: pg.Pool) {
       lease = { window, remaining: 0, used: 0 }
       leases.set(key, lease)
     }
-    if (lease.remaining === 0) lease.remaining = await claim(key, window, Math.max(1, Math.floor(max / 100)), max)
+    if (lease.remaining === 0) {
+      // Added after the await, not assigned (nor `+= await`, which reads the old value first):
+      // requests of this process that claimed at the same time each add their chunk to the one
+      // lease, so every unit charged to the shared count can be spent.
+      const granted = await claim(key, window, Math.max(1, Math.floor(max / 100)), max)
+      lease.remaining += granted
+    }
     if (lease.remaining === 0) return { current: max + 1, ttl }
     lease.remaining--
     lease.used++

@@ -1,7 +1,8 @@
 import type { Database } from '../db/database.ts'
 import { pendingMigrations, type Migration } from '../db/migrate.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import { problem } from '../http/problems.ts'
+import { unavailable } from '../http/problems.ts'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
 
 export interface Readiness {
   ready: boolean
@@ -20,11 +21,11 @@ export function createReadinessCheck(database: Database, migrations: Migration[]
     }
     try {
       const pending = await pendingMigrations(client, migrations)
-      return { ready: pending.length === 0, database: 'reachable', pending_migrations: pending.length }
-    } catch {
-      return { ready: false, database: 'reachable', pending_migrations: migrations.length }
-    } finally {
       client.release()
+      return { ready: pending.length === 0, database: 'reachable', pending_migrations: pending.length }
+    } catch (error) {
+      client.release(error as Error) // the connection may be the broken part: do not hand it out again
+      return { ready: false, database: isDatabaseUnavailable(error) ? 'unreachable' : 'reachable', pending_migrations: migrations.length }
     }
   }
 }
@@ -36,7 +37,7 @@ export function healthHandlers(checkReadiness: () => Promise<Readiness>): Operat
       const readiness = await checkReadiness()
       if (readiness.ready) return { status: 'ready', ...readiness }
       const why = readiness.database === 'unreachable' ? 'the database is unreachable' : `${readiness.pending_migrations} migration(s) not applied`
-      throw problem('HG_UNAVAILABLE', `not ready: ${why}`, { headers: { 'retry-after': '5' } })
+      throw unavailable(`not ready: ${why}`)
     },
   }
 }

@@ -7,9 +7,11 @@ import t from 'tap'
 import { createTestDatabase } from '../helpers/database.ts'
 import { BIN, runCli, startGateway } from '../helpers/process.ts'
 
-async function token(gatewayStderr: string, client: string): Promise<string> {
-  const secret = new RegExp(`${client}:(\\S+)`).exec(gatewayStderr)![1]!
-  const tokenUrl = /'(http:\/\/127\.0\.0\.1:\d+\/token)'/.exec(gatewayStderr)![1]!
+/** A token from the development issuer, with the secret it wrote to DATA_DIR (stderr is not a terminal here). */
+async function token(dataDir: string, client: string): Promise<string> {
+  const credentials = await readFile(join(dataDir, 'dev-credentials.txt'), 'utf8')
+  const secret = new RegExp(`${client}:(\\S+)`).exec(credentials)![1]!
+  const tokenUrl = /'(http:\/\/127\.0\.0\.1:\d+\/token)'/.exec(credentials)![1]!
   const res = await fetch(tokenUrl, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${client}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -46,7 +48,7 @@ t.test("the receiver kit witness: keygen, serve, cosign the gateway's checkpoint
 
   const gateway = await startGateway({ ...env, AUDIT_WITNESSES: `${witnessKey} ${witnessUrl}` })
   t.teardown(() => gateway.stop())
-  const auditor = await token(gateway.stderr(), 'example-auditor')
+  const auditor = await token(dir, 'example-auditor')
   const deadline = Date.now() + 20_000
   let cosigned = ''
   while (Date.now() < deadline && !cosigned.includes('witness.example.net')) {

@@ -187,3 +187,16 @@ t.test('every handoff-scoped operation: the destination gets its handoff, anothe
     }
   }
 })
+
+t.test('an access token in the query is refused with a 400 naming the parameter, and is not logged', async (t) => {
+  const { app, auth, logs } = await buildTestApp(t)
+  const token = (await auth('be-hotline')).authorization.slice('Bearer '.length)
+  for (const url of [`/v1/directory?access_token=${token}`, `/openapi.json?access_token=${token}`]) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 400, url.split('?')[0] ?? url)
+    t.equal(res.headers['content-type'], 'application/problem+json')
+    t.match(res.json(), { code: 'HG_BAD_REQUEST', errors: [{ in: 'query', pointer: '/access_token' }] })
+    t.match(res.headers['www-authenticate'], /error="invalid_request"/)
+  }
+  t.notOk(JSON.stringify(logs).includes(token), 'the token is not in the log')
+})

@@ -1,16 +1,24 @@
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import t from 'tap'
 import { createTestDatabase } from '../helpers/database.ts'
 import { runCli, startGateway } from '../helpers/process.ts'
 
-t.test('development mode: an embedded issuer, the example directory, and a printed curl that yields a working token', async (t) => {
-  const gateway = await startGateway({ DATABASE_URL: await createTestDatabase(t), NODE_ENV: 'development' })
+t.test('development mode: an embedded issuer, the example directory, and a curl that yields a working token', async (t) => {
+  const dataDir = t.testdir()
+  const gateway = await startGateway({ DATABASE_URL: await createTestDatabase(t), NODE_ENV: 'development', DATA_DIR: dataDir })
   t.teardown(() => gateway.stop())
-  const howTo = gateway.stderr()
+  // stderr is a pipe here, as under a service manager: a log stream, so the secrets go to a file
+  const file = join(dataDir, 'dev-credentials.txt')
+  t.notMatch(gateway.stderr(), /curl -s -u|Other dev clients/, 'no secret on a stderr that is not a terminal')
+  t.match(gateway.stderr(), file, 'stderr names the file that holds them')
+  t.equal((await stat(file)).mode & 0o777, 0o600, 'which only its owner can read')
+  const howTo = await readFile(file, 'utf8')
   const credentials = /curl -s -u '([^']+)'/.exec(howTo)?.[1]
   const tokenUrl = /'(http:\/\/127\.0\.0\.1:\d+\/token)'/.exec(howTo)?.[1]
   const resource = /'resource=([^']+)'/.exec(howTo)?.[1]
   t.ok(credentials && tokenUrl && resource, 'the how-to names credentials, token URL and resource')
-  t.notMatch(JSON.stringify(gateway.logs()), credentials!.split(':')[1]!, 'the secret is not in the log')
+  t.notMatch(JSON.stringify(gateway.logs()) + gateway.stderr(), credentials!.split(':')[1]!, 'the secret is not in the log')
   const tokenResponse = await fetch(tokenUrl!, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(credentials!).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },

@@ -43,3 +43,15 @@ t.test('a bad DATABASE_URL is named but its value, which may hold a password, is
   t.match(error.message, /DATABASE_URL must be a postgres:\/\/ URL/)
   t.notMatch(error.message, /s3cret/)
 })
+
+t.test('every wait on the database is bounded, a few seconds by default, and configurable', async (t) => {
+  t.match(loadConfig({}), { dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 5000, dbQueryTimeoutMs: 6000 })
+  t.match(loadConfig({ DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000', DB_QUERY_TIMEOUT_MS: '2500' }), {
+    dbConnectTimeoutMs: 1000,
+    dbStatementTimeoutMs: 2000,
+    dbQueryTimeoutMs: 2500,
+  })
+  const error = t.throws(() => loadConfig({ DB_QUERY_TIMEOUT_MS: '0', DB_CONNECT_TIMEOUT_MS: 'soon' })) as ConfigError
+  t.match(error.problems.join('\n'), /DB_QUERY_TIMEOUT_MS must be an integer from 100 to 600000/)
+  t.match(error.problems.join('\n'), /DB_CONNECT_TIMEOUT_MS must be/)
+})

@@ -11,7 +11,7 @@ import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import type { DirectoryDocument } from '../../src/directory/participant.ts'
-import { REDACTED_PATHS } from '../../src/logging/logger.ts'
+import { logSafety } from '../../src/logging/logger.ts'
 import { createTestDatabase } from './database.ts'
 import { startTestIdp, type TestIdp } from './idp.ts'
 
@@ -74,7 +74,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
   return { app, database, config, databaseUrl, idp, logs, auth }
 }
 
-/** A logger with the production redaction list, writing into an array the test can inspect. */
+/** A logger with the production redaction and serialisers, writing into an array the test can inspect. */
 export function capturingLogger(): { logger: Logger; logs: Array<Record<string, unknown>>; raw: string[] } {
   const logs: Array<Record<string, unknown>> = []
   const raw: string[] = []
@@ -85,6 +85,6 @@ export function capturingLogger(): { logger: Logger; logs: Array<Record<string, 
       done()
     },
   })
-  const logger = pino({ level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream)
+  const logger = pino({ level: 'info', ...logSafety() }, stream)
   return { logger, logs, raw }
 }

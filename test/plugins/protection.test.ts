@@ -52,3 +52,19 @@ t.test('the limit holds across gateway processes sharing one database', async (t
   }
   t.equal(allowed, 10, 'exactly the limit, not the limit per process')
 })
+
+t.test('protected operations called without a valid token are limited per IP like public ones', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_PUBLIC: '5' } })
+  const statuses = []
+  for (let i = 0; i < 7; i++) statuses.push((await app.inject({ method: 'GET', url: '/v1/directory', remoteAddress: '198.51.100.9' })).statusCode)
+  t.same(statuses, [401, 401, 401, 401, 401, 429, 429])
+  const forged = await app.inject({
+    method: 'GET',
+    url: '/v1/directory',
+    remoteAddress: '198.51.100.9',
+    headers: { authorization: 'Bearer not.a.token' },
+  })
+  t.equal(forged.statusCode, 429, 'a bad token is counted against the same address')
+  const other = await app.inject({ method: 'GET', url: '/v1/directory', remoteAddress: '198.51.100.10' })
+  t.equal(other.statusCode, 401, 'another address has its own budget')
+})
