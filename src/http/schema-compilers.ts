@@ -4,6 +4,7 @@ import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify/t
 import { toFieldErrors } from './field-errors.ts'
 import type { FieldProblem } from './problems.ts'
 import type { SchemaFile } from './schema-registry.ts'
+import { addWellFormedTextKeyword, withWellFormedText } from './well-formed-text.ts'
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -24,7 +25,8 @@ export function createAjv(schemas: SchemaFile[], options: { coerceTypes: boolean
   addFormats(ajv)
   for (const keyword of OPENAPI_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['object', 'string', 'array', 'boolean', 'number', 'null'] })
   ajv.addVocabulary(['x-sensitive', 'x-projection'])
-  for (const file of schemas) ajv.addSchema(file.schema, file.id)
+  addWellFormedTextKeyword(ajv)
+  for (const file of schemas) ajv.addSchema(withWellFormedText(file.schema), file.id)
   return ajv
 }
 
@@ -47,7 +49,7 @@ export function createSchemaCompilers(schemas: SchemaFile[]): SchemaCompilers {
   return {
     body,
     parameters,
-    validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? body : parameters).compile(schema),
+    validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? body : parameters).compile(withWellFormedText(schema)),
     serializerCompiler: ({ schema, method, url, httpStatus }) => {
       const validate = body.compile(schema)
       return (data: unknown) => {
