@@ -71,7 +71,10 @@ function routeFor(op: Operation, handler: OperationHandler): RouteOptions {
         throw problem('HG_NOT_ACCEPTABLE', `this operation can answer with: ${produces.join(', ')}`)
       }
     },
-    ...(multi ? { preValidation: async (request: FastifyRequest) => renameWildcard(request, multi) } : {}),
+    preValidation: async (request: FastifyRequest) => {
+      if (multi) renameWildcard(request, multi)
+      if (op.requestBody?.required) assertBodyPresent(request, Object.keys(op.requestBody.content))
+    },
     handler,
   }
 }
@@ -96,6 +99,17 @@ export function routeUrl(op: Operation): string {
   const multi = multiSegmentParameter(op)
   const path = multi ? `${op.path.slice(0, -`{${multi}}`.length)}*` : op.path
   return path.replace(/\{([^}]+)\}/g, ':$1')
+}
+
+/**
+ * Fastify validates a body declared per media type only when the request names one of them; with no
+ * Content-Type and no body nothing would be checked, so a required body is required here, for every type.
+ */
+function assertBodyPresent(request: FastifyRequest, types: string[]): void {
+  if (request.body !== undefined) return
+  throw problem('HG_VALIDATION', `a request body is required (${types.join(', ')})`, {
+    errors: [{ in: 'body', pointer: '', message: `is required, as one of: ${types.join(', ')}` }],
+  })
 }
 
 function renameWildcard(request: FastifyRequest, name: string): void {
