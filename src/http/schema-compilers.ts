@@ -49,7 +49,10 @@ export function createSchemaCompilers(schemas: SchemaFile[]): SchemaCompilers {
   return {
     body,
     parameters,
-    validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? body : parameters).compile(withWellFormedText(schema)),
+    validatorCompiler: ({ schema, httpPart }) => {
+      const validate = (httpPart === 'body' ? body : parameters).compile(withWellFormedText(schema))
+      return httpPart === 'body' ? validate : finiteOnly(validate)
+    },
     serializerCompiler: ({ schema, method, url, httpStatus }) => {
       const validate = body.compile(schema)
       return (data: unknown) => {
@@ -58,6 +61,31 @@ export function createSchemaCompilers(schemas: SchemaFile[]): SchemaCompilers {
       }
     },
   }
+}
+
+/**
+ * Coercion turns a parameter such as "1e309" into Infinity, which ajv's integer and maximum checks let
+ * through; a parameter that is not a finite number after coercion is refused as the wrong type.
+ */
+function finiteOnly(validate: ValidateFunction): ValidateFunction {
+  const checked = ((data: Record<string, unknown>) => {
+    checked.errors = validate(data) ? infinite(data) : validate.errors
+    return checked.errors === null
+  }) as ValidateFunction
+  return Object.assign(checked, { schema: validate.schema, schemaEnv: validate.schemaEnv })
+}
+
+function infinite(data: Record<string, unknown>): ErrorObject[] | null {
+  const errors = Object.entries(data ?? {})
+    .filter(([, value]) => typeof value === 'number' && !Number.isFinite(value))
+    .map(([name]) => ({
+      keyword: 'type',
+      instancePath: `/${name}`,
+      schemaPath: '#/type',
+      params: { type: 'number' },
+      message: 'must be a finite number',
+    }))
+  return errors.length > 0 ? errors : null
 }
 
 export class ResponseContractError extends Error {
