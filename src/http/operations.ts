@@ -126,7 +126,8 @@ function routeSchema(op: Operation): RouteOptions['schema'] {
     ['headers', 'header'],
   ] as const) {
     const parameters = op.parameters.filter((p) => p.in === where)
-    if (parameters.length === 0) continue
+    // an operation without query parameters still refuses unknown ones (a token in `?access_token=`)
+    if (parameters.length === 0 && where !== 'query') continue
     const name = (p: { name: string }) => (where === 'header' ? p.name.toLowerCase() : p.name)
     schema[part] = {
       type: 'object',
