@@ -171,12 +171,12 @@ function requestBuilder(
         ]),
       ),
     )
-    const query = fc.array(
-      fc.oneof(
-        ...parameters('query').map((p) => fc.tuple(fc.constant(p.name), mutated(arbs.of(p.schema)).map(encoded))),
-        fc.tuple(fc.constantFrom('unknown', 'access_token', '%FF'), fc.constantFrom('1', '%00', '%FF')),
-      ),
-      { maxLength: 3 },
+    // mostly the declared parameters (or none), so that most requests get past the query to the body
+    const declared = parameters('query').map((p) => fc.tuple(fc.constant(p.name), mutated(arbs.of(p.schema)).map(encoded)))
+    const unknown = fc.tuple(fc.constantFrom('unknown', 'access_token', '%FF'), fc.constantFrom('1', '%00', '%FF'))
+    const query = fc.oneof(
+      { arbitrary: declared.length > 0 ? fc.array(fc.oneof(...declared), { maxLength: 3 }) : fc.constant<Array<[string, string]>>([]), weight: 5 },
+      { arbitrary: fc.array(fc.oneof(unknown, ...declared), { minLength: 1, maxLength: 3 }), weight: 1 },
     )
     const headers = fc.record(
       Object.fromEntries(
