@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { installBodyParsers } from './body-parsers.ts'
-import { installErrorHandling } from './error-handler.ts'
+import { installErrorHandling, sendProblem } from './error-handler.ts'
+import { clientErrorHandler, frameworkErrorHandler } from './framework-errors.ts'
 import type { OpenApiContract } from './openapi-document.ts'
 import { allowedMethods, registerOperations, routeUrl, type OperationHandlers } from './operations.ts'
 import { requestIdFrom } from './request-id.ts'
@@ -33,6 +34,8 @@ export async function createContractServer(options: ContractServerOptions): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler(sendProblem),
+    clientErrorHandler,
   }) as unknown as FastifyInstance
   app.setValidatorCompiler(compilers.validatorCompiler)
   app.setSerializerCompiler(compilers.serializerCompiler)

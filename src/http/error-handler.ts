@@ -32,21 +32,29 @@ export function installErrorHandling(app: FastifyInstance, allowedMethods: (path
     const methods = allowedMethods(path)
     if (methods.length > 0) {
       reply.header('allow', [...new Set(methods)].join(', '))
-      return sendProblem(request, reply, problem('HG_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`))
+      return sendProblem(request, reply, problem('HG_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${shown(path)}`))
     }
-    return sendProblem(request, reply, problem('HG_NOT_FOUND', `no operation at ${request.method} ${path}`))
+    return sendProblem(request, reply, problem('HG_NOT_FOUND', `no operation at ${shown(request.method)} ${shown(path)}`))
   })
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ProblemError): FastifyReply {
   for (const [name, value] of Object.entries(error.extensions.headers ?? {})) reply.header(name, value)
-  const body = problemBody(error, request.id, request.url.split('?')[0])
+  const path = request.url.split('?')[0] ?? ''
+  const body = problemBody(error, request.id, path.length <= MAX_ECHO ? path : undefined)
   // serialised here: the route's response schema describes its own payloads, not every problem
   return reply
     .code(error.status)
     .type(PROBLEM_MEDIA_TYPE)
     .serializer((p: unknown) => JSON.stringify(p))
     .send(body)
+}
+
+/** The longest piece of the request an error echoes back: paths can be kilobytes long, answers stay small. */
+const MAX_ECHO = 256
+
+function shown(text: string): string {
+  return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}… (${text.length} characters)`
 }
 
 function toProblem(error: FastifyError): ProblemError {

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv/dist/2020.js'
+import { WELL_FORMED_TEXT, WELL_FORMED_TEXT_MESSAGE } from './well-formed-text.ts'
 
 /** One problem with an input, `pointer` naming the offending field (JSON Pointer, or an XML path for XML input). */
 export interface FieldError {
@@ -46,6 +47,8 @@ function messageOf(error: ErrorObject): string {
       return 'is not allowed here (unknown property)'
     case 'false schema':
       return 'is not allowed here'
+    case WELL_FORMED_TEXT:
+      return WELL_FORMED_TEXT_MESSAGE
     case 'const':
       return `must be ${JSON.stringify(params.allowedValue)}`
     case 'enum':

@@ -71,7 +71,10 @@ function routeFor(op: Operation, handler: OperationHandler): RouteOptions {
         throw problem('HG_NOT_ACCEPTABLE', `this operation can answer with: ${produces.join(', ')}`)
       }
     },
-    ...(multi ? { preValidation: async (request: FastifyRequest) => renameWildcard(request, multi) } : {}),
+    preValidation: async (request: FastifyRequest) => {
+      if (multi) renameWildcard(request, multi)
+      if (op.requestBody?.required) assertBodyPresent(request, Object.keys(op.requestBody.content))
+    },
     handler,
   }
 }
@@ -98,6 +101,17 @@ export function routeUrl(op: Operation): string {
   return path.replace(/\{([^}]+)\}/g, ':$1')
 }
 
+/**
+ * Fastify validates a body declared per media type only when the request names one of them; with no
+ * Content-Type and no body nothing would be checked, so a required body is required here, for every type.
+ */
+function assertBodyPresent(request: FastifyRequest, types: string[]): void {
+  if (request.body !== undefined) return
+  throw problem('HG_VALIDATION', `a request body is required (${types.join(', ')})`, {
+    errors: [{ in: 'body', pointer: '', message: `is required, as one of: ${types.join(', ')}` }],
+  })
+}
+
 function renameWildcard(request: FastifyRequest, name: string): void {
   const params = request.params as Record<string, string>
   params[name] = params['*'] ?? ''
@@ -112,7 +126,8 @@ function routeSchema(op: Operation): RouteOptions['schema'] {
     ['headers', 'header'],
   ] as const) {
     const parameters = op.parameters.filter((p) => p.in === where)
-    if (parameters.length === 0) continue
+    // an operation without query parameters still refuses unknown ones (a token in `?access_token=`)
+    if (parameters.length === 0 && where !== 'query') continue
     const name = (p: { name: string }) => (where === 'header' ? p.name.toLowerCase() : p.name)
     schema[part] = {
       type: 'object',

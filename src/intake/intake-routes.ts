@@ -60,11 +60,15 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
         }
       }
       const settled = await intake.submitInOrder(accepted.map((a) => a.submission))
+      // A failure the sender did not cause sinks the whole batch only while nothing is stored; once one
+      // report is, the answer must carry its receipt, so the failed ones are answered item by item.
+      const stored = settled.some((outcome) => outcome.status === 'fulfilled')
       settled.forEach((outcome, i) => {
         const { index } = accepted[i]!
         if (outcome.status === 'fulfilled') results[index] = { index, status: outcome.value.outcome, acceptance: outcome.value.acceptance }
         else if (outcome.reason instanceof ProblemError && outcome.reason.status < 500) results[index] = rejected(index, outcome.reason)
-        else throw outcome.reason
+        else if (!stored) throw outcome.reason
+        else results[index] = rejected(index, failed(request, index, outcome.reason))
       })
       return { results }
     },
@@ -88,6 +92,13 @@ type BatchResult = { index: number; status: SubmissionResult['outcome'] | 'rejec
 
 function rejected(index: number, error: ProblemError) {
   return { index, status: 'rejected' as const, problem: problemBody(error) }
+}
+
+/** Logged like any 5xx (with the request id the sender can quote), answered as that item's problem. */
+function failed(request: FastifyRequest, index: number, error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error
+  request.log.error({ err: error, index }, 'batch item failed')
+  return problem('HG_INTERNAL', `report ${index} could not be stored; quote the request_id when you report it`)
 }
 
 function accepted(reply: FastifyReply, result: SubmissionResult) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
+import { addWellFormedTextKeyword, withWellFormedText } from '../http/well-formed-text.ts'
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -47,8 +48,9 @@ function intakeSchemas(): Array<{ id: string; schema: Record<string, unknown> }>
  * itself; this lets the validators work on that instance and on a standalone one alike.
  */
 export function addIntakeSchemas(ajv: Ajv2020): void {
+  addWellFormedTextKeyword(ajv)
   for (const { id, schema } of intakeSchemas()) {
-    if (ajv.schemas[id] === undefined && ajv.refs[id] === undefined) ajv.addSchema(schema, id)
+    if (ajv.schemas[id] === undefined && ajv.refs[id] === undefined) ajv.addSchema(withWellFormedText(schema), id)
   }
 }
 

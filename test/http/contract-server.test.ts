@@ -166,3 +166,11 @@ t.test('a route registered outside the contract stops start-up', async (t) => {
   t.teardown(() => app.close())
   t.throws(() => app.get('/secret-backdoor', async () => 'hi'), /not declared in openapi.yaml/)
 })
+
+t.test('an unknown query parameter is a 400 naming it, also on an operation that declares none', async (t) => {
+  const { app } = await server()
+  const res = await app.inject({ method: 'POST', url: '/echo?access_token=secret&x=1', payload: { name: 'a', count: 1 } })
+  const body = assertProblem(t, res, 400, 'HG_VALIDATION')
+  t.same(body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`).sort(), ['query /access_token', 'query /x'])
+  t.notOk(res.body.includes('secret'), 'the value is not echoed')
+})

@@ -372,3 +372,45 @@ t.test('a full batch of 100: every report accepted in order, the last a duplicat
   t.match(results[99], { status: 'duplicate', acceptance: { duplicate_of: results[0].acceptance.id, case_id: results[0].acceptance.id } })
   t.equal((await rows(ctx)).reports, 100)
 })
+
+t.test('issue 12 #3: a batch with a report that cannot be stored answers for every report and stores only what it answers for', async (t) => {
+  const ctx = await buildTestApp(t)
+  const unstorable = referral('S-2')
+  unstorable.incident.description = 'x\ud800'
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/reports/batch',
+    headers: { ...(await ctx.auth('be-hotline')), 'content-type': 'application/json' },
+    payload: JSON.stringify({ reports: [referral('S-1'), unstorable] }),
+  })
+  t.equal(res.statusCode, 200, res.body.slice(0, 300))
+  t.match(res.headers['content-type'], /^application\/json/)
+  const results = res.json().results
+  t.match(results, [
+    { index: 0, status: 'accepted', acceptance: { id: String } },
+    { index: 1, status: 'rejected', problem: { code: 'HG_VALIDATION', status: 400 } },
+  ])
+  t.ok(results[1].problem.errors.some((e: { pointer: string }) => e.pointer === '/reports/1/incident/description'))
+  const { rows: stored } = await ctx.database.pool.query('SELECT id FROM reports')
+  t.same(
+    stored.map((r: { id: string }) => r.id),
+    [results[0].acceptance.id],
+    'the one stored report is the one whose receipt the sender got',
+  )
+})
+
+t.test('issue 12 #4: POST /v1/reports with no body and no Content-Type is a 400 naming the body, like batch and explain', async (t) => {
+  const ctx = await buildTestApp(t)
+  const headers = await ctx.auth('be-hotline')
+  for (const url of ['/v1/reports', '/v1/reports/batch', '/v1/routing/explain']) {
+    const res = await ctx.app.inject({ method: 'POST', url, headers })
+    t.equal(res.statusCode, 400, `${url}: ${res.body.slice(0, 300)}`)
+    t.match(res.headers['content-type'], /^application\/problem\+json/, url)
+    t.equal(res.json().code, 'HG_VALIDATION', url)
+    t.ok(
+      res.json().errors?.some((e: { in: string; pointer: string }) => e.in === 'body' && e.pointer === ''),
+      `${url} names the body: ${JSON.stringify(res.json().errors)}`,
+    )
+  }
+  t.same(await rows(ctx), { reports: 0, keys: 0, received: 0 })
+})
