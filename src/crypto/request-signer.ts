@@ -30,7 +30,8 @@ export function createRequestSigner(activeKey: () => Promise<GatewayKey>, ttlSec
     const created = Math.floor(Date.now() / 1000)
     const headers = { 'content-type': request.contentType, 'content-digest': contentDigest(request.body) }
     const signature = signRequest(
-      { method: request.method, url: request.url, headers },
+      // the URL as a receiver rebuilds it (WHATWG-normalized: a bare origin gets its "/")
+      { method: request.method, url: new URL(request.url).href, headers },
       {
         key: key.privateKey,
         label: GATEWAY_SIGNATURE_LABEL,
