@@ -20,6 +20,8 @@ Usage:
                                          check an audit evidence bundle offline (audit --help for more)
   hotline-gateway keys list|rotate PURPOSE
                                          list or rotate the gateway's signing keys (keys --help)
+  hotline-gateway partner keygen|serve|pull|status|verify
+                                         a partner's side: key, push receiver, inbox puller (partner --help)
   hotline-gateway witness keygen|serve   run a witness that cosigns the gateway's checkpoints (witness --help)
   hotline-gateway --help                 show this help
 
@@ -52,6 +54,10 @@ const COMMANDS: Record<string, Command> = {
   async witness(args) {
     const { witnessCommand } = await import('./audit/witness-cli.ts')
     return witnessCommand(args)
+  },
+  async partner(args) {
+    const { partnerCommand } = await import('./receiver/partner-cli.ts')
+    return partnerCommand(args)
   },
   async keys(args) {
     const { keysCommand } = await import('./crypto/keys-cli.ts')

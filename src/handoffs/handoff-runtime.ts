@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
 import type { Sealer } from '../crypto/sealer.ts'
+import { activeKeyWatcher } from '../crypto/gateway-keys.ts'
+import { createRequestSigner } from '../crypto/request-signer.ts'
 import { createSigningThread } from '../crypto/signing-thread.ts'
 import type { Database } from '../db/database.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
@@ -46,6 +48,8 @@ export async function startHandoffDelivery(options: {
     logger,
     directory,
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
+    // every push is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
+    signRequest: createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs)),
     maxAgeMs: config.deliveryMaxAgeMs,
     onSettled: () => pushing.wake(),
   })

@@ -1,6 +1,7 @@
 import { request } from 'node:https'
 import type pg from 'pg'
 import type { Logger } from 'pino'
+import type { RequestSigner } from '../crypto/request-signer.ts'
 import type { DirectoryService } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
 import { commitChange } from '../state/commit.ts'
@@ -12,6 +13,8 @@ export interface PushDeliveryOptions {
   directory: DirectoryService
   handoffs: Pick<HandoffService, 'receipt' | 'retractionReceipt'>
   logger: Logger
+  /** Signs each request (RFC 9421, with the gateway's published key): its header fields. */
+  signRequest: RequestSigner
   /** Extra trusted CA certificates (PEM) for the endpoints; NODE_EXTRA_CA_CERTS works too. */
   ca?: string | Buffer
   /** Per request (default 10 s). */
@@ -177,9 +180,12 @@ export function createPushDelivery(options: PushDeliveryOptions) {
 
   async function deliver(row: Leased, destination: Participant): Promise<void> {
     const endpoint = (destination.delivery as { endpoint: string }).endpoint
+    const body = JSON.stringify(bodyOf(row))
+    // signed afresh for each attempt (created, expires, nonce); a signing failure is ours, not the endpoint's
+    const headers = await options.signRequest({ method: 'POST', url: endpoint, contentType: 'application/json', body })
     let answer: { status: number; body: string }
     try {
-      answer = await post(endpoint, JSON.stringify(bodyOf(row)))
+      answer = await post(endpoint, body, headers)
     } catch (error) {
       if (stopping.signal.aborted) return // not the endpoint's fault: the lease runs out and it is sent again
       return retryLater(row, (error as Error).message)
@@ -267,14 +273,14 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     })
   }
 
-  function post(url: string, body: string): Promise<{ status: number; body: string }> {
+  function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     const timeoutMs = options.timeoutMs ?? 10_000
     return new Promise((resolve, reject) => {
       const req = request(
         url,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
           timeout: timeoutMs,
           signal: stopping.signal,
           ...(options.ca ? { ca: options.ca } : {}),

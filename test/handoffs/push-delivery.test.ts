@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
+import { activeKey } from '../../src/crypto/gateway-keys.ts'
+import { createRequestSigner } from '../../src/crypto/request-signer.ts'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import { createHandoffService } from '../../src/handoffs/handoff-service.ts'
 import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
@@ -35,6 +37,7 @@ function pushFor(ctx: HandoffTestApp, options: Partial<PushDeliveryOptions> = {}
     logger: ctx.app.log as never,
     directory: createDirectoryService({ pool, cacheMs: 0 }),
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
+    signRequest: createRequestSigner(() => activeKey(pool, ctx.sealer, 'receipt')),
     ...options,
   })
 }

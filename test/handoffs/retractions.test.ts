@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose'
 import t from 'tap'
 import { sha256Hex } from '../../src/crypto/jws.ts'
+import { activeKey } from '../../src/crypto/gateway-keys.ts'
+import { createRequestSigner } from '../../src/crypto/request-signer.ts'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import { createHandoffService } from '../../src/handoffs/handoff-service.ts'
 import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
@@ -117,6 +119,7 @@ t.test('a retraction reaches each destination as its handoff’s state calls for
 t.test('a pushed retraction: sent to the endpoint, and the receipt in its answer is taken', async (t) => {
   const tls = await certificate()
   const bodies: Array<Record<string, string>> = []
+  const signatures: Array<string | undefined> = []
   let ctx: HandoffTestApp | undefined
   const server = createServer(tls, (req, res) => {
     let data = ''
@@ -124,6 +127,7 @@ t.test('a pushed retraction: sent to the endpoint, and the receipt in its answer
     req.on('end', async () => {
       const body = JSON.parse(data)
       bodies.push(body)
+      signatures.push(req.headers['signature-input'] as string | undefined)
       const manifest = (await handoffs(ctx!)).get(DESTINATION)!.manifest
       const receipt = body.retraction
         ? await retractionReceipt(ctx!, body.handoff_id, manifest, body.retraction)
@@ -140,6 +144,7 @@ t.test('a pushed retraction: sent to the endpoint, and the receipt in its answer
     logger: ctx.app.log as never,
     directory: createDirectoryService({ pool, cacheMs: 0 }),
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
+    signRequest: createRequestSigner(() => activeKey(pool, ctx!.sealer, 'receipt')),
     ca: tls.cert,
   })
   const { reportId, handoffId } = await ctx.submit()
@@ -150,6 +155,7 @@ t.test('a pushed retraction: sent to the endpoint, and the receipt in its answer
   t.equal(bodies.length, 2)
   t.same(Object.keys(bodies[1]!).sort(), ['handoff_id', 'retraction', 'retraction_sha256'])
   t.equal(bodies[1]!.handoff_id, handoffId)
+  t.match(signatures[1], /content-digest.*tag="hotline-gateway"/, 'signed like every request the gateway sends (RFC 9421)')
   t.equal((await handoffs(ctx)).get(DESTINATION)!.retraction_state, 'received')
   t.equal(await push.step(), 0, 'nothing left to push')
   t.same(await entryTypes(ctx, handoffId), [

@@ -1,0 +1,195 @@
+import { readFile } from 'node:fs/promises'
+import { createServer as createHttpServer, type RequestListener } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { fileStore, SAVED_JWKS } from './file-store.ts'
+import { gatewayClient } from './gateway-client.ts'
+import { remoteJwks, staticJwks } from './gateway-jwks.ts'
+import { signStatus } from './messages.ts'
+import { generatePartnerKey, readPartnerKey, writePartnerKey } from './partner-key.ts'
+import { pushHandler } from './push-handler.ts'
+import { ReceiverError } from './receiver-error.ts'
+import { createReceiver } from './receiver.ts'
+import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
+
+export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
+  hotline-gateway partner keygen --participant ID --out FILE
+      Makes an Ed25519 signing key (private JWK, file mode 0600) and prints its public JWK and the
+      directory snippet the gateway's administrator adds to your participant entry.
+  hotline-gateway partner serve --key FILE --gateway URL (--out DIR | --forward URL) [--port N] [--host H]
+                                [--tls-cert FILE --tls-key FILE] [--public-url URL]
+      A push endpoint: checks each request's RFC 9421 signature against the gateway's JWKS, its
+      Content-Digest, freshness and nonce, then the manifest and payload digest; stores the handoff in
+      DIR (or POSTs it as JSON to your system at --forward URL) and answers with your signed receipt.
+      Without --tls-cert it speaks plain HTTP for a TLS proxy in front (give --public-url then).
+  hotline-gateway partner pull --key FILE --gateway URL [--out DIR | --forward URL] [--once] [--interval MS]
+      Fetches your inbox, verifies and stores each handoff, and posts its receipt; again every
+      --interval (default 5000 ms) unless --once.
+  hotline-gateway partner status HANDOFF STATUS [--reason CODE] --key FILE --gateway URL
+      Signs and posts a status message (a rejection names its --reason).
+  hotline-gateway partner verify FILE [--jwks FILE | --gateway URL] [--participant ID]
+      Checks a saved handoff offline: the manifest signature against the gateway's saved keys
+      (default: ${SAVED_JWKS} next to FILE) and the payload's SHA-256.
+
+Calls to the gateway's API (pull, status) need your access token (client credentials from the
+gateway's OIDC issuer): --token or HOTLINE_GATEWAY_TOKEN.
+Exit status: 0 done; 1 a check failed or the gateway refused; 2 wrong usage.`
+
+const OPTIONS = {
+  participant: { type: 'string' },
+  out: { type: 'string' },
+  key: { type: 'string' },
+  gateway: { type: 'string' },
+  forward: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'public-url': { type: 'string' },
+  once: { type: 'boolean', default: false },
+  interval: { type: 'string' },
+  reason: { type: 'string' },
+  jwks: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options']
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
+
+class UsageError extends Error {}
+
+/** `hotline-gateway partner keygen|serve|pull|status|verify ...`: the receiver kit as a command. */
+export async function partnerCommand(args: string[]): Promise<number> {
+  try {
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS })
+    const [sub, ...rest] = positionals
+    if (values.help) {
+      console.log(PARTNER_HELP)
+      return 0
+    }
+    if (sub === 'keygen' && rest.length === 0) return await keygen(values)
+    if (sub === 'serve' && rest.length === 0) return await serve(values)
+    if (sub === 'pull' && rest.length === 0) return await pull(values)
+    if (sub === 'status' && rest.length === 2) return await status(rest[0]!, rest[1]!, values)
+    if (sub === 'verify' && rest.length === 1) return await verify(rest[0]!, values)
+    throw new UsageError('expected keygen, serve, pull, status HANDOFF STATUS or verify FILE')
+  } catch (error) {
+    return report(error)
+  }
+}
+
+async function keygen(values: Values): Promise<number> {
+  const participant = need(values, 'participant')
+  const { privateJwk, publicJwk } = await generatePartnerKey(participant)
+  await writePartnerKey(need(values, 'out'), privateJwk)
+  console.log(`private key written to ${values.out} (mode 0600): keep it there, never send it\n`)
+  console.log(`public JWK:\n${JSON.stringify(publicJwk, null, 2)}\n`)
+  console.log(`directory snippet for participant ${participant} (the gateway administrator adds it, then directory import):`)
+  console.log(JSON.stringify({ id: participant, keys: { jwks: { keys: [publicJwk] } } }, null, 2))
+  return 0
+}
+
+async function serve(values: Values): Promise<number> {
+  const receiver = await receiverFrom(values)
+  const handler = pushHandler(receiver, {
+    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    onRefused: (error) => console.error(`refused: ${error.code}: ${error.message}`),
+  })
+  const tls = values['tls-cert'] ? { cert: await readFile(values['tls-cert']), key: await readFile(need(values, 'tls-key')) } : undefined
+  const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler as RequestListener)
+  const host = values.host ?? '127.0.0.1'
+  await new Promise<void>((resolve) => server.listen(Number(values.port ?? 8443), host, resolve))
+  const { port } = server.address() as AddressInfo
+  console.log(`partner serve: listening on ${tls ? 'https' : 'http'}://${host}:${port}/`)
+  return -1 // runs until a signal
+}
+
+async function pull(values: Values): Promise<number> {
+  const receiver = await receiverFrom(values)
+  const client = gatewayClient({ gateway: need(values, 'gateway'), token: token(values) })
+  const interval = Number(values.interval ?? 5000)
+  for (;;) {
+    const { received, refused } = await receiver.pull(client)
+    for (const item of refused) console.error(`refused ${item.id}: ${item.code}: ${item.message}`)
+    if (values.once) {
+      console.log(`pulled: ${received.length} received, ${refused.length} refused`)
+      return refused.length > 0 ? 1 : 0
+    }
+    // the inbox has no long poll: a pause, shorter when there was something (more may be waiting)
+    await new Promise((resolve) => setTimeout(resolve, received.length > 0 ? 0 : interval))
+  }
+}
+
+async function status(handoffId: string, value: string, values: Values): Promise<number> {
+  const key = await readPartnerKey(need(values, 'key'))
+  const client = gatewayClient({ gateway: need(values, 'gateway'), token: token(values) })
+  const handoff = await client.handoff(handoffId)
+  const answer = await client.postStatus(handoffId, signStatus(key, handoff, value, values.reason))
+  console.log(`status ${value} posted for handoff ${handoffId} (now ${answer.state})`)
+  return 0
+}
+
+async function verify(file: string, values: Values): Promise<number> {
+  const item = JSON.parse(await readFile(file, 'utf8'))
+  const keys = values.gateway
+    ? remoteJwks(values.gateway)
+    : staticJwks((JSON.parse(await readFile(values.jwks ?? join(dirname(file), SAVED_JWKS), 'utf8')) as { keys: [] }).keys)
+  const handoff = await verifyHandoff(item, keys, values.participant)
+  console.log(`manifest: signed by gateway key ${handoff.kid}, for ${handoff.manifest.destination} from ${handoff.manifest.sender}`)
+  console.log(`payload: ${handoff.item.payload_media_type}, SHA-256 ${handoff.manifest.payload_sha256} as the manifest names`)
+  console.log(`OK: handoff ${handoff.item.id} verifies`)
+  return 0
+}
+
+/** A receiver with the CLI's storage: files in --out (receipts too, so a restart answers re-sends the same), or --forward. */
+async function receiverFrom(values: Values) {
+  const key = await readPartnerKey(need(values, 'key'))
+  const gateway = need(values, 'gateway')
+  if (!values.out === !values.forward) throw new UsageError('give one of --out DIR or --forward URL')
+  const store = values.out ? fileStore(values.out) : undefined
+  const keys = remoteJwks(gateway)
+  const onHandoff = async (handoff: VerifiedHandoff) => {
+    if (store) {
+      await store.saveJwks(await keys.keys())
+      await store.store(handoff)
+    } else await forward(values.forward!, handoff)
+    console.log(`received ${handoff.item.id} (${handoff.item.urgent ? 'urgent, ' : ''}from ${handoff.item.sender})`)
+  }
+  return createReceiver({ gateway, key, keys, onHandoff, ...(store ? { receipts: store.receipts } : {}) })
+}
+
+async function forward(url: string, handoff: VerifiedHandoff): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ handoff: handoff.item, manifest: handoff.manifest }),
+  })
+  if (!res.ok) throw new Error(`forwarding to your system failed: HTTP ${res.status}`)
+}
+
+function token(values: Values): string {
+  const value = values.token ?? process.env.HOTLINE_GATEWAY_TOKEN
+  if (!value) throw new UsageError('an access token is needed: --token or HOTLINE_GATEWAY_TOKEN')
+  return value
+}
+
+function need(values: Values, option: keyof Values): string {
+  const value = values[option]
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${option} is required`)
+  return value
+}
+
+function report(error: unknown): number {
+  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`hotline-gateway partner: ${(error as Error).message}\n\n${PARTNER_HELP}`)
+    return 2
+  }
+  if (error instanceof ReceiverError) {
+    console.error(`FAILED: ${error.code}: ${error.message}`)
+    return 1
+  }
+  console.error(`hotline-gateway partner: ${(error as Error).message ?? error}`)
+  return 1
+}
