@@ -1,4 +1,5 @@
 import type { HandoffItem } from './verify-handoff.ts'
+import type { RetractionItem } from './verify-retraction.ts'
 import { ReceiverError } from './receiver-error.ts'
 
 export interface GatewayClientOptions {
@@ -31,8 +32,15 @@ export function gatewayClient(options: GatewayClientOptions) {
   }
   return {
     inbox: async (limit = 100) => (await call<{ handoffs: HandoffItem[] }>('GET', `/v1/inbox?limit=${limit}`)).handoffs,
+    /** One inbox page: handoffs, retractions and the cursor for the next (`wait`: seconds to long-poll for something new). */
+    inboxPage: (query: { limit?: number; cursor?: string; wait?: number } = {}) => {
+      const params = new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])))
+      return call<{ handoffs: HandoffItem[]; retractions: RetractionItem[]; next_cursor: string }>('GET', `/v1/inbox?${params}`)
+    },
     handoff: (id: string) => call<{ id: string; manifest_sha256: string; state: string }>('GET', `/v1/handoffs/${encodeURIComponent(id)}`),
     postReceipt: (id: string, receipt: string) => call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/receipt`, { receipt }),
+    postRetractionReceipt: (id: string, receipt: string) =>
+      call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/retraction-receipt`, { receipt }),
     postStatus: (id: string, status: string) => call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/status`, { status }),
   }
 }

@@ -1,5 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
+import { headerOf, SignedMessageError, verifySigned } from '../handoffs/signed-message.ts'
+import { ReceiverError, type ReceiverErrorCode } from './receiver-error.ts'
 
 /** Where the kit finds the gateway's public keys by kid. */
 export interface GatewayKeySource {
@@ -69,4 +71,26 @@ function parseKeys(keys: readonly JWK[]): Map<string, { jwk: JWK; publicKey: Key
     }
   }
   return parsed
+}
+
+/**
+ * A JWS the gateway signed (of type `typ`) verified under its published key: its claims and the key's
+ * kid. Any failure is a ReceiverError with `code`, its message naming `what` was checked.
+ */
+export async function verifyGatewayJws<Claims>(
+  jws: string,
+  keys: GatewayKeySource,
+  typ: string,
+  code: ReceiverErrorCode,
+  what: string,
+): Promise<{ claims: Claims; kid: string }> {
+  try {
+    const kid = headerOf(jws).kid ?? ''
+    const key = await keys.key(kid)
+    if (!key) throw new ReceiverError(code, `the gateway publishes no key ${JSON.stringify(kid)}`)
+    return { claims: (await verifySigned(jws, [key.jwk], typ)).claims as Claims, kid }
+  } catch (error) {
+    if (error instanceof SignedMessageError) throw new ReceiverError(code, `${what}: ${error.message}`)
+    throw error
+  }
 }

@@ -1,6 +1,7 @@
 import { compactSigner, sha256Hex } from '../crypto/jws.ts'
-import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP } from '../handoffs/signed-message.ts'
+import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP, RETRACTION_RECEIPT_TYP } from '../handoffs/signed-message.ts'
 import type { PartnerKey } from './partner-key.ts'
+import type { VerifiedRetraction } from './verify-retraction.ts'
 
 /** What a receipt or status message binds: the handoff and the manifest exactly as delivered. */
 export interface HandoffRef {
@@ -33,6 +34,19 @@ export function signStatus(key: PartnerKey, handoff: HandoffRef, status: string,
     status,
     ...(reason ? { reason_code: reason } : {}),
     at: at.toISOString(),
+  })
+}
+
+/** The receipt (JWS typ hotline-gateway-retraction-receipt+jws) for a verified retraction, under the partner's key. */
+export function signRetractionReceipt(key: PartnerKey, retraction: VerifiedRetraction, receivedAt = new Date()): string {
+  return compactSigner(
+    key,
+    RETRACTION_RECEIPT_TYP,
+  )({
+    handoff_id: retraction.item.handoff_id,
+    manifest_sha256: retraction.claims.manifest_sha256,
+    retraction_sha256: sha256Hex(retraction.item.retraction),
+    received_at: receivedAt.toISOString(),
   })
 }
 

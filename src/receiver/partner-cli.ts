@@ -12,6 +12,7 @@ import { generatePartnerKey, readPartnerKey, writePartnerKey } from './partner-k
 import { pushHandler } from './push-handler.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { createReceiver } from './receiver.ts'
+import type { VerifiedRetraction } from './verify-retraction.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 
 export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
@@ -23,10 +24,12 @@ export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same c
       A push endpoint: checks each request's RFC 9421 signature against the gateway's JWKS, its
       Content-Digest, freshness and nonce, then the manifest and payload digest; stores the handoff in
       DIR (or POSTs it as JSON to your system at --forward URL) and answers with your signed receipt.
+      A retraction (the report was withdrawn) is checked, stored or forwarded, and receipted the same way.
       Without --tls-cert it speaks plain HTTP for a TLS proxy in front (give --public-url then).
-  hotline-gateway partner pull --key FILE --gateway URL [--out DIR | --forward URL] [--once] [--interval MS]
-      Fetches your inbox, verifies and stores each handoff, and posts its receipt; again every
-      --interval (default 5000 ms) unless --once.
+  hotline-gateway partner pull --key FILE --gateway URL [--out DIR | --forward URL] [--once]
+      Fetches your inbox, verifies and stores each handoff (and each retraction), and posts its
+      receipt; unless --once, long-polls for what is signed next (the gateway answers at once).
+      Anything refused is left unreceipted: it comes again when pull is started again.
   hotline-gateway partner status HANDOFF STATUS [--reason CODE] --key FILE --gateway URL
       Signs and posts a status message (a rejection names its --reason).
   hotline-gateway partner verify FILE [--jwks FILE | --gateway URL] [--participant ID]
@@ -49,7 +52,6 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'public-url': { type: 'string' },
   once: { type: 'boolean', default: false },
-  interval: { type: 'string' },
   reason: { type: 'string' },
   jwks: { type: 'string' },
   token: { type: 'string' },
@@ -109,16 +111,16 @@ async function serve(values: Values): Promise<number> {
 async function pull(values: Values): Promise<number> {
   const receiver = await receiverFrom(values)
   const client = gatewayClient({ gateway: need(values, 'gateway'), token: token(values) })
-  const interval = Number(values.interval ?? 5000)
+  let cursor: string | undefined
   for (;;) {
-    const { received, refused } = await receiver.pull(client)
-    for (const item of refused) console.error(`refused ${item.id}: ${item.code}: ${item.message}`)
+    // a long poll: the gateway answers as soon as something new is signed for us (or after 30 s)
+    const outcome = await receiver.pull(client, { ...(cursor ? { cursor } : {}), ...(values.once ? {} : { wait: 30 }) })
+    cursor = outcome.cursor
+    for (const item of outcome.refused) console.error(`refused ${item.id}: ${item.code}: ${item.message}`)
     if (values.once) {
-      console.log(`pulled: ${received.length} received, ${refused.length} refused`)
-      return refused.length > 0 ? 1 : 0
+      console.log(`pulled: ${outcome.received.length} received, ${outcome.retracted.length} retracted, ${outcome.refused.length} refused`)
+      return outcome.refused.length > 0 ? 1 : 0
     }
-    // the inbox has no long poll: a pause, shorter when there was something (more may be waiting)
-    await new Promise((resolve) => setTimeout(resolve, received.length > 0 ? 0 : interval))
   }
 }
 
@@ -157,15 +159,20 @@ async function receiverFrom(values: Values) {
     } else await forward(values.forward!, handoff)
     console.log(`received ${handoff.item.id} (${handoff.item.urgent ? 'urgent, ' : ''}from ${handoff.item.sender})`)
   }
-  return createReceiver({ gateway, key, keys, onHandoff, ...(store ? { receipts: store.receipts } : {}) })
+  const onRetraction = async (retraction: VerifiedRetraction) => {
+    if (store) await store.storeRetraction(retraction)
+    else await forwardJson(values.forward!, { retraction: retraction.item, claims: retraction.claims })
+    console.log(`retracted ${retraction.item.handoff_id}: its report was withdrawn by the sender`)
+  }
+  return createReceiver({ gateway, key, keys, onHandoff, onRetraction, ...(store ? { receipts: store.receipts } : {}) })
 }
 
 async function forward(url: string, handoff: VerifiedHandoff): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ handoff: handoff.item, manifest: handoff.manifest }),
-  })
+  await forwardJson(url, { handoff: handoff.item, manifest: handoff.manifest })
+}
+
+async function forwardJson(url: string, body: object): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   if (!res.ok) throw new Error(`forwarding to your system failed: HTTP ${res.status}`)
 }
 

@@ -1,13 +1,17 @@
 import type { GatewayClient } from './gateway-client.ts'
 import { remoteJwks, type GatewayKeySource } from './gateway-jwks.ts'
-import { signReceipt } from './messages.ts'
+import { signReceipt, signRetractionReceipt } from './messages.ts'
 import type { NonceStore } from './nonce-store.ts'
 import type { PartnerKey } from './partner-key.ts'
 import { ReceiverError, type ReceiverErrorCode } from './receiver-error.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 import { createPushVerifier, type PushRequest } from './verify-push.ts'
+import { verifyRetraction, type VerifiedRetraction } from './verify-retraction.ts'
 
-/** The receipt given for each handoff id, so that a handoff sent again gets the same receipt (and is handled once). */
+/** The receipt book entry of a handoff's retraction: `retraction:<handoff id>`. */
+export const RETRACTION_ENTRY = 'retraction:'
+
+/** The receipt given for each handoff id (and each retraction), so that a handoff sent again gets the same receipt (and is handled once). */
 export interface ReceiptBook {
   get(handoffId: string): string | undefined | Promise<string | undefined>
   put(handoffId: string, receipt: string): void | Promise<void>
@@ -30,10 +34,14 @@ export interface ReceiverOptions {
   receipts?: ReceiptBook
   /** What you do with a verified handoff (store it, pass it on). Throwing leaves it without a receipt, so it comes again. */
   onHandoff(handoff: VerifiedHandoff): void | Promise<void>
+  /** What you do when a handoff's report is retracted by its sender (stop acting on it). Throwing leaves it unreceipted. */
+  onRetraction?(retraction: VerifiedRetraction): void | Promise<void>
 }
 
 export interface PullOutcome {
   received: string[]
+  /** Handoff ids whose retraction was verified, handled and receipted. */
+  retracted: string[]
   refused: Array<{ id: string; code: ReceiverErrorCode; message: string }>
 }
 
@@ -48,45 +56,76 @@ export function createReceiver(options: ReceiverOptions) {
   const verifyPush = createPushVerifier({ keys, participant, ...(options.nonces ? { nonces: options.nonces } : {}) })
   const handling = new Map<string, Promise<string>>()
 
-  /** The receipt for a verified handoff: the one given before, else made once `onHandoff` has taken it. */
-  function accept(handoff: VerifiedHandoff): Promise<string> {
-    const id = handoff.item.id
-    let receipt = handling.get(id) // the gateway may send again while the first is still being handled
+  /** The receipt for a verified message: the one given before, else made once, after its handler has taken it. */
+  function once(book: string, handle: () => Promise<void>, sign: () => string): Promise<string> {
+    let receipt = handling.get(book) // the gateway may send again while the first is still being handled
     if (!receipt) {
       receipt = (async () => {
-        const known = await receipts.get(id)
+        const known = await receipts.get(book)
         if (known) return known
-        await options.onHandoff(handoff)
-        const made = signReceipt(options.key, handoff.item)
-        await receipts.put(id, made)
+        await handle()
+        const made = sign()
+        await receipts.put(book, made)
         return made
-      })().finally(() => handling.delete(id))
-      handling.set(id, receipt)
+      })().finally(() => handling.delete(book))
+      handling.set(book, receipt)
     }
     return receipt
   }
+
+  const accept = (handoff: VerifiedHandoff) =>
+    once(
+      handoff.item.id,
+      async () => options.onHandoff(handoff),
+      () => signReceipt(options.key, handoff.item),
+    )
+  const acceptRetraction = (retraction: VerifiedRetraction) =>
+    once(
+      `${RETRACTION_ENTRY}${retraction.item.handoff_id}`,
+      async () => options.onRetraction?.(retraction),
+      () => signRetractionReceipt(options.key, retraction),
+    )
 
   return {
     keys,
     /** A push from the gateway: verified, handled, and the receipt to answer with (2xx `{ receipt }`). Throws ReceiverError. */
     async push(request: PushRequest): Promise<{ receipt: string }> {
-      return { receipt: await accept(await verifyPush(request)) }
+      const message = await verifyPush(request)
+      if (message.kind === 'retraction') return { receipt: await acceptRetraction(message.retraction) }
+      return { receipt: await accept(message.handoff) }
     },
-    /** One look at the inbox: each handoff verified, handled and receipted; those that fail a check are left unreceipted. */
-    async pull(client: GatewayClient): Promise<PullOutcome> {
-      const outcome: PullOutcome = { received: [], refused: [] }
-      for (const item of await client.inbox()) {
-        try {
-          const receipt = await accept(await verifyHandoff(item, keys, participant))
-          await client.postReceipt(item.id, receipt)
+    /**
+     * One look at the inbox (from `cursor`, waiting up to `wait` seconds for something new): each handoff and
+     * retraction verified, handled and receipted; those that fail a check are left unreceipted. Returns the
+     * cursor to look from next time.
+     */
+    async pull(client: GatewayClient, query: { cursor?: string; wait?: number } = {}): Promise<PullOutcome & { cursor: string }> {
+      const outcome: PullOutcome = { received: [], retracted: [], refused: [] }
+      const page = await client.inboxPage({ limit: 100, ...query })
+      for (const item of page.handoffs) {
+        await attempt(outcome, item.id, async () => {
+          await client.postReceipt(item.id, await accept(await verifyHandoff(item, keys, participant)))
           outcome.received.push(item.id)
-        } catch (error) {
-          if (!(error instanceof ReceiverError)) throw error
-          outcome.refused.push({ id: item.id, code: error.code, message: error.message })
-        }
+        })
       }
-      return outcome
+      for (const item of page.retractions) {
+        await attempt(outcome, item.handoff_id, async () => {
+          await client.postRetractionReceipt(item.handoff_id, await acceptRetraction(await verifyRetraction(item, keys, participant)))
+          outcome.retracted.push(item.handoff_id)
+        })
+      }
+      return { ...outcome, cursor: page.next_cursor }
     },
+  }
+}
+
+/** Runs one item's handling; a refusal is recorded and the rest go on. */
+async function attempt(outcome: PullOutcome, id: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    if (!(error instanceof ReceiverError)) throw error
+    outcome.refused.push({ id, code: error.code, message: error.message })
   }
 }
 

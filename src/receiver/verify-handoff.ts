@@ -1,7 +1,7 @@
 import { sha256Hex } from '../crypto/jws.ts'
 import type { ManifestClaims } from '../handoffs/handoff-worker.ts'
-import { headerOf, MANIFEST_TYP, SignedMessageError, verifySigned } from '../handoffs/signed-message.ts'
-import type { GatewayKeySource } from './gateway-jwks.ts'
+import { MANIFEST_TYP } from '../handoffs/signed-message.ts'
+import { verifyGatewayJws, type GatewayKeySource } from './gateway-jwks.ts'
 import { ReceiverError } from './receiver-error.ts'
 
 /** One handoff as the gateway delivers it (push body, or an item of GET /v1/inbox; schemas/handoff-inbox.json). */
@@ -51,17 +51,7 @@ export async function verifyHandoff(value: unknown, keys: GatewayKeySource, dest
   const item = value as HandoffItem
   const missing = TEXT_FIELDS.find((field) => typeof (item as unknown as Record<string, unknown> | null)?.[field] !== 'string')
   if (missing) throw new ReceiverError('HANDOFF_MALFORMED', `the handoff has no ${missing}`)
-  let claims: ManifestClaims
-  let kid: string
-  try {
-    kid = headerOf(item.manifest).kid ?? ''
-    const key = await keys.key(kid)
-    if (!key) throw new ReceiverError('MANIFEST_INVALID', `the gateway publishes no key ${JSON.stringify(kid)}`)
-    claims = (await verifySigned(item.manifest, [key.jwk], MANIFEST_TYP)).claims as unknown as ManifestClaims
-  } catch (error) {
-    if (error instanceof SignedMessageError) throw new ReceiverError('MANIFEST_INVALID', `manifest: ${error.message}`)
-    throw error
-  }
+  const { claims, kid } = await verifyGatewayJws<ManifestClaims>(item.manifest, keys, MANIFEST_TYP, 'MANIFEST_INVALID', 'manifest')
   const payloadSha256 = sha256Hex(item.payload)
   if (claims.payload_sha256 !== payloadSha256 || item.payload_sha256 !== payloadSha256)
     throw new ReceiverError('PAYLOAD_DIGEST_MISMATCH', 'the payload is not what the manifest signed (its SHA-256 differs)')

@@ -12,6 +12,10 @@ import type { GatewayKeySource } from './gateway-jwks.ts'
 import { memoryNonceStore, type NonceStore } from './nonce-store.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
+import { isRetractionItem, verifyRetraction, type VerifiedRetraction } from './verify-retraction.ts'
+
+/** What a verified push carries: a handoff, or the retraction of one. */
+export type PushMessage = { kind: 'handoff'; handoff: VerifiedHandoff } | { kind: 'retraction'; retraction: VerifiedRetraction }
 
 export interface PushRequest extends HttpRequestParts {
   body: string | Buffer
@@ -42,7 +46,7 @@ export function createPushVerifier(options: PushVerifierOptions) {
   const skew = options.skewSeconds ?? 60
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
 
-  return async function verifyPush(request: PushRequest): Promise<VerifiedHandoff> {
+  return async function verifyPush(request: PushRequest): Promise<PushMessage> {
     const signature = gatewaySignature(request)
     const digest = checkContentDigest(fieldValue(request.headers, 'content-digest'), request.body)
     if (digest === 'missing') throw new ReceiverError('DIGEST_MISSING', 'the request has no sha-256 Content-Digest')
@@ -62,7 +66,8 @@ export function createPushVerifier(options: PushVerifierOptions) {
     } catch {
       throw new ReceiverError('HANDOFF_MALFORMED', 'the body is not JSON')
     }
-    return verifyHandoff(body, options.keys, options.participant)
+    if (isRetractionItem(body)) return { kind: 'retraction', retraction: await verifyRetraction(body, options.keys, options.participant) }
+    return { kind: 'handoff', handoff: await verifyHandoff(body, options.keys, options.participant) }
   }
 }
 
