@@ -1,33 +1,43 @@
-// Delivery throughput: reports go in through POST /v1/reports/batch to a gateway process running as
-// deployed (audit sequencer and delivery loops on), and the handoffs they create are signed in the
-// background. Prints the intake rate (handoffs created per second while reports arrive) beside the
-// rate at which the backlog is signed, their ratio, and how long the backlog took to drain.
-// Usage: node --import tsx bench/delivery.ts [reports=5000] [concurrent batches=4]
+// Delivery throughput, through a gateway process running as deployed (audit sequencer and delivery
+// loops on), its reports sent through POST /v1/reports/batch.
+//
+//   node --import tsx bench/delivery.ts drain [reports=5000]     intake as fast as it goes, then the backlog drains:
+//                                                                 the signing rate beside the intake rate
+//   node --import tsx bench/delivery.ts steady [rate=500] [seconds=60]
+//                                                                 a steady intake rate with two partners running the
+//                                                                 receiver kit (nl-hotline pushed to, de-hotline long-
+//                                                                 polling), both verifying and posting receipts: latency
+//                                                                 from intake to available and to receipt, the backlog
+//                                                                 over time, and the delivery rate beside the intake rate
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import pg from 'pg'
-import { freshDatabase } from './database.ts'
 import { startDevIssuer } from '../src/auth/dev-issuer.ts'
 import { migrate, readMigrations } from '../src/db/migrate.ts'
 import { readDirectoryFile } from '../src/directory/directory-file.ts'
 import { createDirectoryService } from '../src/directory/directory-service.ts'
 import { EXAMPLE_DIRECTORY } from '../src/auth/dev-mode.ts'
+import { certificate } from '../test/helpers/tls.ts'
+import { freshDatabase } from './database.ts'
+import { makePartner, pullPartner, pushPartner } from './delivery-partners.ts'
 
-const [total = 5000, parallel = 4] = process.argv.slice(2).map(Number)
+const [mode = 'drain', ...args] = process.argv.slice(2)
 const AUDIENCE = 'urn:hotline-gateway:bench'
 const BIN = new URL('../bin/hotline-gateway.js', import.meta.url).pathname
 const template = JSON.parse(readFileSync(new URL('../test/fixtures/intake/report-web-form.json', import.meta.url), 'utf8'))
 template.channel = 'hotline_referral'
 
-/** Each report unique (its own case), hosted in NL: one handoff to nl-hotline (push) per report. */
-function uniqueReport(): Record<string, unknown> {
+/** Each report unique (its own case), hosted in `country`: one handoff to that country's hotline. */
+function uniqueReport(country = 'NL'): Record<string, unknown> {
   const tag = randomBytes(8).toString('hex')
   const report = structuredClone(template)
   delete report.source.external_id
   report.items[0].url = `https://example.org/board/thread/${tag}`
   report.items[0].hashes = [{ alg: 'sha256', value: randomBytes(32).toString('hex') }]
+  report.items[0].hosting.country = country
+  report.items[0].classification.jurisdiction = country
   report.items[1].url = `https://example.net/comments/${tag}`
   return report
 }
@@ -47,77 +57,175 @@ async function startGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProce
   return { child, url }
 }
 
-async function token(issuerUrl: string): Promise<string> {
+const clients = [
+  { clientId: 'be-hotline', scopes: ['reports:write'], secret: 'bench' },
+  { clientId: 'de-hotline', scopes: ['inbox:read', 'receipts:write'], secret: 'bench' },
+]
+
+async function token(issuerUrl: string, clientId: string): Promise<string> {
   const response = await fetch(`${issuerUrl}/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('be-hotline:bench').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:bench`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', resource: AUDIENCE }),
   })
   return ((await response.json()) as { access_token: string }).access_token
 }
 
-async function count(pool: pg.Pool, state: string): Promise<number> {
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM handoffs WHERE state = $1', [state])
-  return rows[0].n
+async function scalar(pool: pg.Pool, sql: string): Promise<number> {
+  return Number((await pool.query(sql)).rows[0].n)
+}
+
+const pending = (pool: pg.Pool) => scalar(pool, `SELECT count(*) AS n FROM handoffs WHERE state = 'pending'`)
+
+async function sendBatch(url: string, authorization: string, reports: Array<Record<string, unknown>>): Promise<void> {
+  const res = await fetch(`${url}/v1/reports/batch`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ reports }),
+  })
+  if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`)
+}
+
+function sampler(pool: pg.Pool, started: number): { samples: string[]; stop(): void } {
+  const samples: string[] = []
+  const timer = setInterval(async () => samples.push(`${((performance.now() - started) / 1000).toFixed(0)}s:${await pending(pool)}`), 1000)
+  return { samples, stop: () => clearInterval(timer) }
+}
+
+async function drain(gateway: string, authorization: string, pool: pg.Pool, total = 5000, parallel = 4) {
+  const batches = Math.ceil(total / 100)
+  let next = 0
+  const started = performance.now()
+  const backlog = sampler(pool, started)
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < batches) {
+        next++
+        await sendBatch(
+          gateway,
+          authorization,
+          Array.from({ length: 100 }, () => uniqueReport()),
+        )
+      }
+    }),
+  )
+  const intakeSeconds = (performance.now() - started) / 1000
+  const handoffs = await scalar(pool, 'SELECT count(*) AS n FROM handoffs')
+  const left = await pending(pool)
+  const drainStart = performance.now()
+  while ((await pending(pool)) > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+  const allSeconds = (performance.now() - started) / 1000
+  backlog.stop()
+  const intakeRate = handoffs / intakeSeconds
+  const signRate = handoffs / allSeconds
+  console.log(`pending over time: ${backlog.samples.join(' ')}`)
+  console.log(`intake: ${batches * 100} reports, ${handoffs} handoffs in ${intakeSeconds.toFixed(1)} s = ${intakeRate.toFixed(0)} handoffs/s`)
+  console.log(`backlog when intake ended: ${left}, drained in ${((performance.now() - drainStart) / 1000).toFixed(1)} s`)
+  console.log(
+    `signed: ${handoffs} in ${allSeconds.toFixed(1)} s = ${signRate.toFixed(0)} handoffs/s; ratio to intake ${(signRate / intakeRate).toFixed(2)}`,
+  )
+}
+
+const LATENCY = `
+  SELECT count(*) AS n,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM h.signed_at - r.received_at)) * 1000 AS available_p50,
+         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM h.signed_at - r.received_at)) * 1000 AS available_p99,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM h.received_at - r.received_at)) * 1000 AS receipt_p50,
+         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM h.received_at - r.received_at)) * 1000 AS receipt_p99,
+         extract(epoch FROM max(h.received_at) - min(r.received_at)) AS span
+    FROM handoffs h JOIN reports r ON r.id = h.report_id
+   WHERE h.participant_id = $1 AND h.state = 'received'`
+
+async function steady(gateway: string, authorization: string, pool: pg.Pool, rate = 500, seconds = 60) {
+  const perTick = Math.max(1, Math.round(rate / 10)) // a batch every 100 ms, half to each partner's country
+  const started = performance.now()
+  const backlog = sampler(pool, started)
+  const sends: Array<Promise<void>> = []
+  for (let tick = 0; tick < seconds * 10; tick++) {
+    const due = started + tick * 100
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
+    sends.push(
+      sendBatch(
+        gateway,
+        authorization,
+        Array.from({ length: perTick }, (_, i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE')),
+      ),
+    )
+  }
+  await Promise.all(sends)
+  const intakeSeconds = (performance.now() - started) / 1000
+  const sent = perTick * seconds * 10
+  const deadline = Date.now() + 120_000
+  const expected = await scalar(pool, `SELECT count(*) AS n FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline')`)
+  while (Date.now() < deadline) {
+    const received = await scalar(
+      pool,
+      `SELECT count(*) AS n FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline') AND state = 'received'`,
+    )
+    if (received >= expected) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  backlog.stop()
+  console.log(
+    `target ${rate} reports/s for ${seconds} s: sent ${sent} in ${intakeSeconds.toFixed(1)} s = ${(sent / intakeSeconds).toFixed(0)} reports/s`,
+  )
+  console.log(`pending over time: ${backlog.samples.join(' ')}`)
+  for (const partner of ['nl-hotline', 'de-hotline']) {
+    const { rows } = await pool.query(LATENCY, [partner])
+    const r = rows[0]
+    const ms = (v: number) => `${Math.round(v)} ms`
+    console.log(
+      `${partner} (${partner === 'nl-hotline' ? 'push' : 'long-poll pull'}): ${r.n} receipted; intake→available p50 ${ms(r.available_p50)} p99 ${ms(r.available_p99)}; ` +
+        `intake→receipt p50 ${ms(r.receipt_p50)} p99 ${ms(r.receipt_p99)}; delivered ${(r.n / r.span).toFixed(0)}/s over ${Number(r.span).toFixed(1)} s`,
+    )
+  }
+  const { rows } = await pool.query(
+    `SELECT count(*) FILTER (WHERE state = 'received') AS got, count(*) AS all FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline')`,
+  )
+  console.log(`delivery ratio: ${rows[0].got} receipted of ${rows[0].all} handoffs to the two partners (${(rows[0].got / rows[0].all).toFixed(3)})`)
 }
 
 const url = await freshDatabase('bench_delivery')
 const pool = new pg.Pool({ connectionString: url, max: 2 })
 await migrate(pool, await readMigrations())
-await createDirectoryService({ pool }).publish(await readDirectoryFile(EXAMPLE_DIRECTORY), { actor: 'bench' })
-const issuer = await startDevIssuer({
-  audience: AUDIENCE,
-  accessTokenTtlSeconds: 3600,
-  clients: [{ clientId: 'be-hotline', scopes: ['reports:write'], secret: 'bench' }],
-})
-const gateway = await startGateway({
+const issuer = await startDevIssuer({ audience: AUDIENCE, accessTokenTtlSeconds: 3600, clients })
+const tls = await certificate()
+const directory = await readDirectoryFile(EXAMPLE_DIRECTORY)
+const [pushed, pulled] = [await makePartner('nl-hotline'), await makePartner('de-hotline')]
+let push: { url: string; close(): void } | undefined
+let pull: { stop(): Promise<void> } | undefined
+const env = {
   DATABASE_URL: url,
   OIDC_ISSUER: issuer.issuer,
   OIDC_AUDIENCE: AUDIENCE,
   ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   RATE_LIMIT_PARTICIPANT: '100000000',
-})
-const authorization = `Bearer ${await token(issuer.issuer)}`
-
+  NODE_EXTRA_CA_CERTS: tls.file,
+}
+if (mode === 'steady') {
+  // everyone else pulls (nobody polls), so that only the two partners' deliveries are measured
+  for (const p of directory.participants) p.delivery = { mode: 'pull' }
+  for (const partner of [pushed, pulled])
+    directory.participants.find((p) => p.id === partner.id)!.keys = { jwks: { keys: [partner.publicJwk as Record<string, string>] } }
+}
+const gateway = await startGateway(env)
 try {
-  const batches = Math.ceil(total / 100)
-  let next = 0
-  const started = performance.now()
-  const samples: string[] = []
-  const sampler = setInterval(async () => {
-    samples.push(`${((performance.now() - started) / 1000).toFixed(1)}s:${await count(pool, 'pending')}`)
-  }, 1000)
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < batches) {
-        next++
-        const res = await fetch(`${gateway.url}/v1/reports/batch`, {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/json' },
-          body: JSON.stringify({ reports: Array.from({ length: 100 }, uniqueReport) }),
-        })
-        if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`)
-      }
-    }),
-  )
-  const intakeSeconds = (performance.now() - started) / 1000
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM handoffs')
-  const handoffs = rows[0].n as number
-  const backlog = await count(pool, 'pending')
-  const drainStart = performance.now()
-  while ((await count(pool, 'pending')) > 0) await new Promise((resolve) => setTimeout(resolve, 50))
-  const allSeconds = (performance.now() - started) / 1000
-  clearInterval(sampler)
-  const drainSeconds = (performance.now() - drainStart) / 1000
-  const intakeRate = handoffs / intakeSeconds
-  const signRate = handoffs / allSeconds
-  console.log(`pending over time: ${samples.join(' ')}`)
-  console.log(`intake: ${batches * 100} reports, ${handoffs} handoffs in ${intakeSeconds.toFixed(1)} s = ${intakeRate.toFixed(0)} handoffs/s`)
-  console.log(`backlog when intake ended: ${backlog}, drained in ${drainSeconds.toFixed(1)} s`)
-  console.log(
-    `signed: ${handoffs} in ${allSeconds.toFixed(1)} s = ${signRate.toFixed(0)} handoffs/s; ratio to intake ${(signRate / intakeRate).toFixed(2)}`,
-  )
+  if (mode === 'steady') {
+    push = await pushPartner(pushed, gateway.url, tls)
+    directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = { mode: 'push', endpoint: push.url }
+    await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
+    await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
+    const pullToken = await token(issuer.issuer, 'de-hotline')
+    pull = pullPartner(pulled, gateway.url, async () => pullToken)
+    await steady(gateway.url, `Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
+  } else {
+    await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
+    await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
+    await drain(gateway.url, `Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
+  }
 } finally {
+  await pull?.stop()
+  push?.close()
   gateway.child.kill('SIGTERM')
   await issuer.close()
   await pool.end()

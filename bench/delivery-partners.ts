@@ -1,0 +1,42 @@
+// Two partners for bench/delivery.ts, running the receiver kit in the bench process: one takes pushes
+// on an HTTPS endpoint, one long-polls its inbox. Both verify everything and answer with signed receipts.
+import { createServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { JWK } from 'jose'
+import { createReceiver, gatewayClient, partnerKey, pushHandler, generatePartnerKey, type PartnerKey } from '../src/receiver/index.ts'
+
+export interface Partner {
+  id: string
+  key: PartnerKey
+  publicJwk: JWK
+}
+
+export async function makePartner(id: string): Promise<Partner> {
+  const { privateJwk, publicJwk } = await generatePartnerKey(id)
+  return { id, key: await partnerKey(privateJwk), publicJwk }
+}
+
+/** A push endpoint on loopback; its URL. */
+export async function pushPartner(partner: Partner, gateway: string, tls: { key: string; cert: string }): Promise<{ url: string; close(): void }> {
+  const receiver = createReceiver({ gateway, key: partner.key, participant: partner.id, onHandoff: () => undefined })
+  const server = createServer(tls, pushHandler(receiver))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/inbox`, close: () => server.close() }
+}
+
+/** Long-polls the inbox until stopped. */
+export function pullPartner(partner: Partner, gateway: string, token: () => Promise<string>): { stop(): Promise<void> } {
+  const receiver = createReceiver({ gateway, key: partner.key, participant: partner.id, onHandoff: () => undefined })
+  const client = gatewayClient({ gateway, token })
+  let stopped = false
+  const loop = (async () => {
+    let cursor: string | undefined
+    while (!stopped) cursor = (await receiver.pull(client, { ...(cursor ? { cursor } : {}), wait: 2 })).cursor
+  })()
+  return {
+    async stop() {
+      stopped = true
+      await loop
+    },
+  }
+}
