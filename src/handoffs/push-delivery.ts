@@ -25,9 +25,9 @@ export interface PushDeliveryOptions {
   backoffMs?: number
   /** How long after signing a failing push is retried before it is a dead letter (DELIVERY_MAX_AGE_MS, default 24 h). */
   maxAgeMs?: number
-  /** Most requests in flight from this process to one destination (default 4). */
+  /** Most requests in flight from this process to one destination (default 16). */
   perDestination?: number
-  /** Most requests in flight from this process in all (default 32). */
+  /** Most requests in flight from this process in all (default 64). */
   overall?: number
   /** Called when a delivery finished, so that a loop can lease the next one at once. */
   onSettled?: () => void
@@ -124,8 +124,8 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   const { pool, logger } = options
   const backoffMs = options.backoffMs ?? 5_000
   const maxAgeMs = options.maxAgeMs ?? 86_400_000
-  const perDestination = options.perDestination ?? 4
-  const overall = options.overall ?? 32
+  const perDestination = options.perDestination ?? 16
+  const overall = options.overall ?? 64
   const inFlight = new Map<string, number>()
   const running = new Set<Promise<void>>()
   // stopping cuts requests short: their leases run out and any process sends the same bytes again

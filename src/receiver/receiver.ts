@@ -102,21 +102,35 @@ export function createReceiver(options: ReceiverOptions) {
     async pull(client: GatewayClient, query: { cursor?: string; wait?: number } = {}): Promise<PullOutcome & { cursor: string }> {
       const outcome: PullOutcome = { received: [], retracted: [], refused: [] }
       const page = await client.inboxPage({ limit: 100, ...query })
-      for (const item of page.handoffs) {
-        await attempt(outcome, item.id, async () => {
+      // several at a time: each receipt is a round trip to the gateway
+      await eachAtMost(PULL_CONCURRENCY, page.handoffs, (item) =>
+        attempt(outcome, item.id, async () => {
           await client.postReceipt(item.id, await accept(await verifyHandoff(item, keys, participant)))
           outcome.received.push(item.id)
-        })
-      }
-      for (const item of page.retractions) {
-        await attempt(outcome, item.handoff_id, async () => {
+        }),
+      )
+      await eachAtMost(PULL_CONCURRENCY, page.retractions, (item) =>
+        attempt(outcome, item.handoff_id, async () => {
           await client.postRetractionReceipt(item.handoff_id, await acceptRetraction(await verifyRetraction(item, keys, participant)))
           outcome.retracted.push(item.handoff_id)
-        })
-      }
+        }),
+      )
       return { ...outcome, cursor: page.next_cursor }
     },
   }
+}
+
+/** Receipts posted at once by one pull. */
+const PULL_CONCURRENCY = 8
+
+/** `work` for every item, at most `limit` at a time. */
+async function eachAtMost<T>(limit: number, items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!)
+    }),
+  )
 }
 
 /** Runs one item's handling; a refusal is recorded and the rest go on. */

