@@ -27,7 +27,7 @@ export interface PushDeliveryOptions {
   maxAgeMs?: number
   /** Most requests in flight from this process to one destination (default 16). */
   perDestination?: number
-  /** Most requests in flight from this process in all (default 64). */
+  /** Most requests in flight from this process in all (default 256). */
   overall?: number
   /** Called when a delivery finished, so that a loop can lease the next one at once. */
   onSettled?: () => void
@@ -125,9 +125,10 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   const backoffMs = options.backoffMs ?? 5_000
   const maxAgeMs = options.maxAgeMs ?? 86_400_000
   const perDestination = options.perDestination ?? 16
-  const overall = options.overall ?? 64
+  const overall = options.overall ?? 256
   const inFlight = new Map<string, number>()
   const running = new Set<Promise<void>>()
+  let turn = 0
   // stopping cuts requests short: their leases run out and any process sends the same bytes again
   const stopping = new AbortController()
 
@@ -135,9 +136,13 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   async function dispatch(): Promise<Promise<void>[]> {
     const current = await options.directory.current()
     const push = new Map((current?.document.participants ?? []).filter((p) => p.delivery.mode === 'push').map((p) => [p.id, p]))
+    // a different destination first each time: when the overall bound leaves some without slots, not always the same ones
+    const ids = [...push.keys()]
+    const first = turn++ % Math.max(ids.length, 1)
+    const order = [...ids.slice(first), ...ids.slice(0, first)]
     let started: Promise<void>[] = []
     for (const lease of [LEASE_RETRACTIONS, LEASE]) {
-      const wanted = freeSlots([...push.keys()])
+      const wanted = freeSlots(order)
       if (wanted.length === 0) break
       const { rows } = await pool.query<Leased>(lease, [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000])
       started = [...started, ...rows.map((row) => track(row, push.get(row.participant_id)!))]

@@ -178,3 +178,19 @@ t.test('pull: a dead letter stays in the inbox, and fetching it there counts as 
     ['handoff.sent', 'pull'],
   ])
 })
+
+t.test('push: under the overall bound every destination gets its turn, not always the first', async (t) => {
+  const police = await endpoint(t, tls, [async () => ({ status: 202 })])
+  const hotline = await endpoint(t, tls, [async () => ({ status: 202 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: police.url } })
+  const directory = createDirectoryService({ pool: ctx.database.pool, cacheMs: 0 })
+  const document = structuredClone((await directory.current())!.document)
+  document.participants.find((p) => p.id === 'de-hotline')!.delivery = { mode: 'push', endpoint: hotline.url }
+  await directory.publish(document, { actor: 'test' })
+  await ctx.submit() // to de-police and de-hotline, among others
+  await ctx.worker.step()
+  const push = pushFor(ctx, { ca: tls.cert, overall: 1 })
+  for (let i = 0; i < 4 && police.received.length + hotline.received.length < 2; i++) await push.step()
+  t.equal(police.received.length, 1, 'de-police was sent its handoff')
+  t.equal(hotline.received.length, 1, 'and so was de-hotline, though one request at a time was allowed')
+})
