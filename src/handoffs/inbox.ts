@@ -124,14 +124,15 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
 /**
  * Where the next request should start so that nothing is skipped: every open handoff and retraction
  * at or before it has been answered. A part of the page in place order that was cut at its limit
- * bounds it by its last place; the handoffs without a cursor (urgency order), cut at the limit, by
- * just before their first. Some may then come again: they carry the same bytes.
+ * bounds it by its last place; the handoffs without a cursor (urgency order), cut at the limit, by 0,
+ * as any older place may have been passed over. Some may then come again: they carry the same bytes.
  */
 function nextPlace(rows: Row[], limit: number, retractions: RetractionRow[], after: number | undefined): number {
   const handoffPlaces = rows.map((row) => row.available_seq)
   const retractionPlaces = retractions.map((r) => r.retraction_seq)
   const bounds: number[] = []
-  if (rows.length === limit) bounds.push(after === undefined ? Math.min(...handoffPlaces) - 1 : Math.max(...handoffPlaces))
+  // without a cursor a full page in urgency order may have passed over older places: start again from 0
+  if (rows.length === limit) bounds.push(after === undefined ? 0 : Math.max(...handoffPlaces))
   if (retractions.length === 100) bounds.push(Math.max(...retractionPlaces))
   if (bounds.length > 0) return Math.max(after ?? 0, Math.min(...bounds))
   return Math.max(after ?? 0, ...handoffPlaces, ...retractionPlaces)

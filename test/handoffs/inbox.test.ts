@@ -1,4 +1,5 @@
 import t from 'tap'
+import { fixtureJson } from '../intake/helpers.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp, urgentCase } from './helpers.ts'
 
 /** Another case (its own URLs and account), routed to de-police among others. */
@@ -63,4 +64,28 @@ t.test('a long poll is answered when a handoff becomes available, not when its w
 
   const idle = await inbox(ctx, `wait=1&cursor=${answer.json().next_cursor}`)
   t.same(idle.json().handoffs, [], 'a wait with nothing new ends empty')
+})
+
+t.test('a full page without a cursor, in urgency order, never yields a cursor that passes over an older handoff', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const homeHosted = fixtureJson('report-web-form.json')
+  homeHosted.channel = 'hotline_referral' // a hotline's classification sends home-hosted material to the police
+  delete homeHosted.source.external_id
+  homeHosted.items[0]!.hosting = { ...homeHosted.items[0]!.hosting, country: 'BE' }
+  homeHosted.items[0]!.classification = { status: 'baseline' }
+  t.equal((await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('be-hotline'), payload: homeHosted })).statusCode, 202)
+  await ctx.worker.step() // signed first: the older place
+  const urgent = urgentCase('inbox_urgent')
+  urgent.victim_country = 'BE'
+  t.equal((await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: urgent })).statusCode, 202)
+  await ctx.worker.step()
+  const police = async (query: string) => ctx.app.inject({ method: 'GET', url: `/v1/inbox?${query}`, headers: await ctx.auth('be-police') })
+  const first = (await police('limit=1')).json()
+  t.equal(first.handoffs.length, 1)
+  t.equal(first.handoffs[0].urgent, true, 'urgent first')
+  const rest = (await police(`limit=10&cursor=${first.next_cursor}`)).json()
+  t.ok(
+    rest.handoffs.some((h: { urgent: boolean }) => !h.urgent),
+    'the older, non-urgent handoff comes after the cursor',
+  )
 })
