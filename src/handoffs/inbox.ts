@@ -8,19 +8,22 @@ import type { InboxSignals } from './inbox-signals.ts'
 const COLUMNS = `h.id, h.case_id, h.report_id, r.sender_id AS sender, h.format, h.urgent, h.manifest, h.manifest_sha256,
                  h.payload, h.payload_media_type, h.payload_sha256, h.signed_at, h.state, h.available_seq`
 
+// Locked, so that a handoff withdrawn meanwhile (its report retracted) is passed over, never served.
 // Without a cursor: everything not yet receipted, urgent first, then oldest.
 const ALL = `
   SELECT ${COLUMNS} FROM handoffs h JOIN reports r ON r.id = h.report_id
    WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent', 'dead_letter')
    ORDER BY h.urgent DESC, h.created_at
-   LIMIT $2`
+   LIMIT $2
+     FOR UPDATE OF h`
 
 // After a cursor: what became available since, in that order (urgent handoffs are signed first).
 const AFTER = `
   SELECT ${COLUMNS} FROM handoffs h JOIN reports r ON r.id = h.report_id
    WHERE h.participant_id = $1 AND h.state IN ('ready', 'sent', 'dead_letter') AND h.available_seq > $3
    ORDER BY h.available_seq
-   LIMIT $2`
+   LIMIT $2
+     FOR UPDATE OF h`
 
 // Retractions the destination has not receipted, in place order (few: one per retracted handoff).
 const RETRACTIONS = `
