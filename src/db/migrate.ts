@@ -67,7 +67,13 @@ export async function migrate(pool: pg.Pool, migrations: Migration[], onApplied?
     return pending
   } finally {
     await run('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
-    client.release(true) // its session is unbounded: not for anyone else
+    // back to the pool's bound (the value the connection started with). Not release(true): embedded
+    // PGlite has one connection only, and a destroyed one leaves the next query with none.
+    const reset = await run('RESET statement_timeout').then(
+      () => undefined,
+      (error: Error) => error,
+    )
+    client.release(reset)
   }
 }
 
