@@ -51,11 +51,12 @@ const LEASE = `
     FROM reports r
    WHERE r.id = h.report_id AND h.id IN (
          SELECT c.id
-           FROM unnest($1::text[], $2::int[]) AS d (participant_id, slots)
+           FROM unnest($1::text[], $2::int[], $4::bool[]) AS d (participant_id, slots, urgent_only)
            LEFT JOIN delivery_endpoints e ON e.participant_id = d.participant_id
            CROSS JOIN LATERAL (
                  SELECT id FROM handoffs
                   WHERE state = 'ready' AND participant_id = d.participant_id AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                    AND (urgent OR NOT d.urgent_only)
                   ORDER BY urgent DESC, created_at
                   LIMIT CASE WHEN coalesce(e.failures, 0) > 0 THEN 1 ELSE d.slots END
                     FOR UPDATE SKIP LOCKED) c
@@ -135,16 +136,22 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   /** Leases what is due for every destination with a free slot and starts those deliveries; how many it started. */
   async function dispatch(): Promise<Promise<void>[]> {
     const current = await options.directory.current()
-    const push = new Map((current?.document.participants ?? []).filter((p) => p.delivery.mode === 'push').map((p) => [p.id, p]))
+    // pushed to: push-mode destinations, and pull-mode ones with an urgent endpoint (their urgent handoffs only)
+    const push = new Map(
+      (current?.document.participants ?? []).filter((p) => p.delivery.mode === 'push' || p.delivery.urgent_endpoint).map((p) => [p.id, p]),
+    )
+    const urgentOnly = (id: string) => push.get(id)!.delivery.mode === 'pull'
     // a different destination first each time: when the overall bound leaves some without slots, not always the same ones
     const ids = [...push.keys()]
     const first = turn++ % Math.max(ids.length, 1)
     const order = [...ids.slice(first), ...ids.slice(0, first)]
     let started: Promise<void>[] = []
     for (const lease of [LEASE_RETRACTIONS, LEASE]) {
-      const wanted = freeSlots(order)
-      if (wanted.length === 0) break
-      const { rows } = await pool.query<Leased>(lease, [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000])
+      // retractions to a destination that pulls wait in its inbox
+      const wanted = freeSlots(lease === LEASE ? order : order.filter((id) => !urgentOnly(id)))
+      if (wanted.length === 0) continue
+      const params = [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000]
+      const { rows } = await pool.query<Leased>(lease, lease === LEASE ? [...params, wanted.map(([id]) => urgentOnly(id))] : params)
       started = [...started, ...rows.map((row) => track(row, push.get(row.participant_id)!))]
     }
     return started
@@ -184,7 +191,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   }
 
   async function deliver(row: Leased, destination: Participant): Promise<void> {
-    const endpoint = (destination.delivery as { endpoint: string }).endpoint
+    const endpoint = endpointFor(row, destination)
     const body = JSON.stringify(bodyOf(row))
     // signed afresh for each attempt (created, expires, nonce); a signing failure is ours, not the endpoint's
     const headers = await options.signRequest({ method: 'POST', url: endpoint, contentType: 'application/json', body })
@@ -316,6 +323,13 @@ export function createPushDelivery(options: PushDeliveryOptions) {
       await Promise.all(running)
     },
   }
+}
+
+/** Where a message goes: an urgent handoff to the urgent endpoint where there is one, anything else to the endpoint. */
+function endpointFor(row: Leased, destination: Participant): string {
+  const { urgent_endpoint: urgentEndpoint } = destination.delivery
+  if (row.kind === 'handoff' && row.item.urgent === true && urgentEndpoint) return urgentEndpoint
+  return (destination.delivery as { endpoint: string }).endpoint
 }
 
 function receiptIn(body: string): string | undefined {

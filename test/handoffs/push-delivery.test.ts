@@ -194,3 +194,25 @@ t.test('push: under the overall bound every destination gets its turn, not alway
   t.equal(police.received.length, 1, 'de-police was sent its handoff')
   t.equal(hotline.received.length, 1, 'and so was de-hotline, though one request at a time was allowed')
 })
+
+t.test('push: a destination that pulls but names an urgent endpoint is pushed its urgent handoffs there, and only those', async (t) => {
+  const urgent = await endpoint(t, tls, [async () => ({ status: 202 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'pull', urgent_endpoint: urgent.url } }) // de-police
+  const directory = createDirectoryService({ pool: ctx.database.pool, cacheMs: 0 })
+  const document = structuredClone((await directory.current())!.document)
+  document.participants.find((p) => p.id === 'de-hotline')!.delivery = { mode: 'pull', urgent_endpoint: urgent.url }
+  await directory.publish(document, { actor: 'test' })
+  const { handoffId } = await ctx.submit() // urgent to de-police; to de-hotline, not urgent
+  await ctx.worker.step()
+  const push = pushFor(ctx, { ca: tls.cert })
+  t.equal(await push.step(), 1, 'one push: the urgent handoff')
+  t.equal(urgent.received.length, 1)
+  t.match(urgent.received[0], { id: handoffId, urgent: true })
+  t.match(await row(ctx, handoffId), { state: 'sent' })
+  t.same(await entryTypes(ctx, handoffId), [
+    ['handoff.signed', null],
+    ['handoff.sent', 'push'],
+  ])
+  t.equal(await push.step(), 0, 'de-hotline’s handoff is not urgent: it waits in its inbox')
+  t.equal((await ctx.inbox('de-hotline')).json().handoffs.length, 1)
+})
