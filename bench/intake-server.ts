@@ -1,9 +1,13 @@
-// A server for bench/intake.ts, in its own process: `gateway` (the real app, dev issuer for a token)
+// A server for bench/intake.ts, in its own process: `gateway` (the real app, dev issuer for a token;
+// with BENCH_DEPLOYED=1 also the audit sequencer and the delivery loops, as `serve` runs them)
 // or `baseline` (a bare Fastify route inserting the same JSON into one table in one transaction).
 import Fastify from 'fastify'
 import pg from 'pg'
 import { pino } from 'pino'
 import { buildApp } from '../src/app.ts'
+import { startAuditLog } from '../src/audit/audit-runtime.ts'
+import { configuredSealer } from '../src/config/encryption-key.ts'
+import { startHandoffDelivery } from '../src/handoffs/handoff-runtime.ts'
 import { loadConfig } from '../src/config/config.ts'
 import { openDatabase } from '../src/db/database.ts'
 import { migrate, readMigrations } from '../src/db/migrate.ts'
@@ -44,7 +48,14 @@ if (mode === 'baseline') {
   await createDirectoryService({ pool: database.pool }).publish(directory, { actor: 'bench' })
   // the issuer runs in the bench process, as an external IdP would: oidc-provider turns on
   // AsyncLocalStorage, whose promise hooks would tax every promise of the process measured here
-  const app = await buildApp({ config: { ...config, oidcIssuer: issuerUrl! }, database, migrations: await readMigrations(), logger })
+  const runtime = { ...config, oidcIssuer: issuerUrl! }
+  const sealer = await configuredSealer(runtime, logger)
+  const app = await buildApp({ config: runtime, database, migrations: await readMigrations(), logger, sealer })
+  if (process.env.BENCH_DEPLOYED) {
+    // as `serve` runs it: the audit sequencer and the delivery loops in the same process
+    await startAuditLog({ config: runtime, database, logger, sealer })
+    await startHandoffDelivery({ config: runtime, database, logger, sealer })
+  }
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   console.log(JSON.stringify({ url }))
 }
