@@ -1,16 +1,11 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.ts'
-
-/** The limiter's windows are whole minutes: start near the beginning of one, so a burst stays inside it. */
-async function atWindowStart(): Promise<void> {
-  const intoMinute = Date.now() % 60_000
-  if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 50))
-}
+import { insideOneWindow } from '../helpers/rate-window.ts'
 
 t.test('concurrent requests at a window start are admitted up to the limit, not fewer', async (t) => {
   const limit = 200 // leases of 2: concurrent claims each lease a chunk the process must then spend
   const { app } = await buildTestApp(t, { env: { RATE_LIMIT_PUBLIC: String(limit) } })
-  await atWindowStart()
+  await insideOneWindow()
   const burst = await Promise.all(
     Array.from({ length: 300 }, () => app.inject({ method: 'GET', url: '/openapi.yaml', remoteAddress: '198.51.100.20' })),
   )
