@@ -1,6 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { migrate, readMigrations } from '../../src/db/migrate.ts'
@@ -14,7 +14,10 @@ async function pool(t: Test) {
 
 async function migrationsDir(files: Record<string, string>) {
   const dir = await mkdtemp(join(tmpdir(), 'hg-migrations-'))
-  for (const [name, sql] of Object.entries(files)) await writeFile(join(dir, name), sql)
+  for (const [name, sql] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true })
+    await writeFile(join(dir, name), sql)
+  }
   return dir
 }
 
@@ -24,16 +27,21 @@ const tables = async (p: pg.Pool) =>
 t.test("the project's migrations apply to an empty database, and a second run applies nothing", async (t) => {
   const p = await pool(t)
   const all = await readMigrations()
-  t.ok(all.length >= 1)
+  const numbered = all.filter((m) => m.kind === 'migration')
+  t.ok(numbered.length >= 1)
+  t.ok(
+    all.some((m) => m.kind === 'function' && m.name === 'intake_report'),
+    'the live intake_report is a function file',
+  )
   t.same(
-    (await migrate(p, all)).map((m) => m.version),
-    all.map((m) => m.version),
+    (await migrate(p, all)).map((m) => m.file),
+    all.map((m) => m.file),
   )
   t.same(await migrate(p, all), [])
   const ledger = await p.query('SELECT version, checksum FROM schema_migrations ORDER BY version')
   t.same(
     ledger.rows,
-    all.map((m) => ({ version: m.version, checksum: m.checksum })),
+    numbered.map((m) => ({ version: m.version, checksum: m.checksum })),
   )
 })
 
@@ -48,7 +56,7 @@ t.test('processes migrating at once apply each migration exactly once', async (t
   const migrations = await readMigrations(dir)
   const results = await Promise.all(pools.map((p) => migrate(p, migrations)))
   t.equal(results.flat().length, 2, 'two migrations applied in total across three processes')
-  t.same(await tables(pools[0]!), ['a', 'b', 'schema_migrations'])
+  t.same(await tables(pools[0]!), ['a', 'b', 'schema_functions', 'schema_migrations'])
 })
 
 t.test('a failing migration is rolled back and stops with its file name; earlier ones stay', async (t) => {
@@ -61,7 +69,7 @@ t.test('a failing migration is rolled back and stops with its file name; earlier
     code: 'MIGRATION_FAILED',
     message: /0002_bad\.sql failed and was rolled back: .*no_such_function/,
   })
-  t.same(await tables(p), ['ok', 'schema_migrations'], 'the half-applied table is gone')
+  t.same(await tables(p), ['ok', 'schema_functions', 'schema_migrations'], 'the half-applied table is gone')
   t.same((await p.query('SELECT version FROM schema_migrations')).rows, [{ version: 1 }])
 })
 
@@ -71,7 +79,7 @@ t.test('an applied migration that was edited stops everything before anything ru
   await migrate(p, await readMigrations(first))
   const edited = await migrationsDir({ '0001_a.sql': 'CREATE TABLE a (id bigint);', '0002_b.sql': 'CREATE TABLE b (id int);' })
   await t.rejects(migrate(p, await readMigrations(edited)), { code: 'MIGRATION_FAILED', message: /0001_a\.sql was edited after it was applied/ })
-  t.same(await tables(p), ['a', 'schema_migrations'], 'migration 0002 did not run')
+  t.same(await tables(p), ['a', 'schema_functions', 'schema_migrations'], 'migration 0002 did not run')
 })
 
 t.test('a database newer than the code is refused', async (t) => {
@@ -89,4 +97,44 @@ t.test('badly named migration files are refused', async (t) => {
     message: /1_a.sql must be named NNNN_lower_snake_name.sql/,
   })
   await t.rejects(readMigrations(await migrationsDir({ '0001_a.sql': '', '0001_b.sql': '' })), /share version 0001/)
+})
+
+const answer = (body: string) => `CREATE OR REPLACE FUNCTION answer() RETURNS integer LANGUAGE sql AS $$ ${body} $$;`
+const callAnswer = async (p: pg.Pool) => (await p.query('SELECT answer() AS a')).rows[0].a
+
+t.test('a function file is applied after the migrations, and again only when its text changes', async (t) => {
+  const p = await pool(t)
+  const v1 = await migrationsDir({ '0001_a.sql': 'CREATE TABLE a (id int);', 'functions/answer.sql': answer('SELECT 41') })
+  const applied = await migrate(p, await readMigrations(v1))
+  t.same(
+    applied.map((m) => m.file),
+    ['0001_a.sql', 'answer.sql'],
+  )
+  t.equal(await callAnswer(p), 41)
+  t.same(await migrate(p, await readMigrations(v1)), [], 'unchanged: nothing applied')
+
+  const v2 = await migrationsDir({ '0001_a.sql': 'CREATE TABLE a (id int);', 'functions/answer.sql': answer('SELECT 42') })
+  t.same(
+    (await migrate(p, await readMigrations(v2))).map((m) => m.file),
+    ['answer.sql'],
+    'an edited function is re-applied, not refused like an edited migration',
+  )
+  t.equal(await callAnswer(p), 42)
+  const ledger = await p.query('SELECT name, checksum FROM schema_functions')
+  t.same(ledger.rows, [{ name: 'answer', checksum: (await readMigrations(v2)).at(-1)!.checksum }])
+})
+
+t.test('a function that does not compile is rolled back and names its file', async (t) => {
+  const p = await pool(t)
+  await migrate(p, await readMigrations(await migrationsDir({ 'functions/answer.sql': answer('SELECT 41') })))
+  const broken = await migrationsDir({ 'functions/answer.sql': answer('SELECT no_such_column FROM no_such_table') })
+  await t.rejects(migrate(p, await readMigrations(broken)), { code: 'MIGRATION_FAILED', message: /function answer\.sql failed and was rolled back/ })
+  t.equal(await callAnswer(p), 41, 'the previous version stays live')
+})
+
+t.test('badly named function files are refused', async (t) => {
+  await t.rejects(readMigrations(await migrationsDir({ 'functions/Answer-1.sql': answer('SELECT 1') })), {
+    code: 'MIGRATION_FAILED',
+    message: /Answer-1.sql must be named lower_snake_name.sql/,
+  })
 })
