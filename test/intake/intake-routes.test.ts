@@ -371,6 +371,9 @@ t.test('a full batch of 100: every report accepted in order, the last a duplicat
   )
   t.match(results[99], { status: 'duplicate', acceptance: { duplicate_of: results[0].acceptance.id, case_id: results[0].acceptance.id } })
   t.equal((await rows(ctx)).reports, 100)
+  const ids: string[] = results.map((r: { acceptance: { id: string } }) => r.acceptance.id)
+  t.same([...ids].sort(), ids, 'ids sort in the order the reports were made, within a millisecond too (UUIDv7 with a counter)')
+  t.equal(new Set(ids).size, 100)
 })
 
 t.test('issue 12 #3: a batch with a report that cannot be stored answers for every report and stores only what it answers for', async (t) => {
