@@ -20,8 +20,3 @@ const KNOWN: ReadonlySet<string> = new Set(SCOPES)
 export function isScope(value: string): value is Scope {
   return KNOWN.has(value)
 }
-
-/** The required scopes a token lacks, in the order they were required (empty when satisfied). */
-export function missingScopes(granted: ReadonlySet<string>, required: readonly string[]): string[] {
-  return required.filter((scope) => !granted.has(scope))
-}

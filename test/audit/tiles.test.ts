@@ -14,7 +14,7 @@ import {
   tilesForSize,
   type Tile,
 } from '../../src/audit/tiles.ts'
-import { tileHashReader, type TileReader } from '../../src/audit/tile-hash-reader.ts'
+import { tileHashReader, type TileReader } from '../helpers/tile-hash-reader.ts'
 import { appendLeaves, proveRecord, proveTree, recordHash, storedHashCount, storedHashIndex, treeHash } from '../../src/audit/tlog.ts'
 import { makeRecords, MemoryHashStore, NaiveTree } from './helpers.ts'
 

@@ -1,11 +1,13 @@
+// Test-side only: the client half of the tile API, used by the tests to check served tiles the way an
+// auditor's tool would. (Kept out of src/ until a command of ours reads tiles.)
 // A HashReader that answers from (untrusted) tlog-tiles tile data and checks every tile it
 // uses against a trusted tree head first: a port of Go's tlog.TileHashReader with height 8.
 // Hashes it returns are therefore proven to be in the tree of the given size and root, so
 // proveRecord / proveTree / treeHash can run client-side on fetched tiles.
 
-import { subTreeIndex } from './tlog-core.ts'
-import { HASH_SIZE, nodeHash, storedHashIndex, type Hash, type HashReader } from './tlog.ts'
-import { fullTileHash, hashFromTile, TILE_HEIGHT, TILE_WIDTH, TileError, tileForStoredHash, tilePath, type Tile } from './tiles.ts'
+import { subTreeIndex } from '../../src/audit/tlog-core.ts'
+import { HASH_SIZE, nodeHash, storedHashIndex, type Hash, type HashReader } from '../../src/audit/tlog.ts'
+import { fullTileHash, hashFromTile, TILE_HEIGHT, TILE_WIDTH, TileError, tileForStoredHash, tilePath, type Tile } from '../../src/audit/tiles.ts'
 
 export interface TileReader {
   /** Data for each tile, in order; each must be exactly width * 32 bytes. */
