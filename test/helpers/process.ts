@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-export const BIN = fileURLToPath(new URL('../../bin/hotline-gateway.js', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../scripts/cli-from-source.js', import.meta.url))
 
 export interface Finished {
   code: number | null

@@ -6,7 +6,7 @@ import * as kit from '../../src/receiver/index.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-t.test('plain Node imports hotline-gateway/receiver (no build, no loader flag) with everything the kit exports', async (t) => {
+t.test('plain Node imports hotline-gateway/receiver (the build in dist/, no loader flag) with everything the kit exports', async (t) => {
   const script = `const kit = await import('hotline-gateway/receiver'); console.log(JSON.stringify(Object.keys(kit).sort()))`
   // a child without tsx registered, run from the package (self-reference through package.json "exports")
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
