@@ -6,7 +6,8 @@ export interface IntakeRow {
   entries: Buffer[]
 }
 
-type Result = Record<string, any>
+// what intake_reports answers per report: checked where it is read (intake-service `outcome`)
+type Result = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** One API batch (at most 100 reports) fits in one call. */
 const MAX_BATCH = 100
@@ -20,7 +21,7 @@ const RETRYABLE = new Set(['40P01', '40001']) // deadlock detected, serializatio
  * (nothing of it was committed, and it carries the same ids).
  */
 export function createIntakeBatcher(pool: pg.Pool, onRetry: (error: Error, attempt: number) => void = () => undefined) {
-  let pending: Array<{ item: IntakeRow; resolve: (r: Result) => void; reject: (e: unknown) => void }> = []
+  const pending: Array<{ item: IntakeRow; resolve: (r: Result) => void; reject: (e: unknown) => void }> = []
   let scheduled = false
 
   function flush(): void {

@@ -5,7 +5,7 @@ import { fixtureJson, REPORT_FIXTURES, serverLikeAjv } from './helpers.ts'
 
 // The baseline (test/fixtures/intake/report-web-form.json) has two URL items: items[0] with
 // md5/sha256/pdq hashes, hosting and a nationally_illegal classification; items[1] a comment.
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 const validate = createReportValidator(serverLikeAjv())
 const baseline = (): Json => fixtureJson('report-web-form.json')

@@ -3,7 +3,7 @@ import { createDsaNoticeValidator, fromDsaNotice, toDsaNotice, validateDsaNotice
 import { validateReport, type CanonicalReport } from '../../../src/intake/report.ts'
 import { fixtureJson, formatErrorOf, serverLikeAjv } from '../helpers.ts'
 
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 const notice = (): Json => fixtureJson<DsaNotice>('dsa-notice.json')
 
