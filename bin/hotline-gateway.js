@@ -3,7 +3,7 @@
 // development checkout without a build runs the TypeScript sources through tsx (a dev dependency).
 import { existsSync } from 'node:fs'
 
-const compiled = new URL('../dist/cli.js', import.meta.url)
+const compiled = new URL('../dist/cli/index.js', import.meta.url)
 const { main } = existsSync(compiled) ? await import(compiled.href) : await fromSource()
 const code = await main(process.argv.slice(2))
 // a finished command exits even if a library left a timer behind; `serve` (-1) runs until a signal
@@ -15,5 +15,5 @@ async function fromSource() {
     process.exit(1)
   })
   tsx.register()
-  return import('../src/cli.ts')
+  return import('../src/cli/index.ts')
 }

@@ -4,6 +4,6 @@
 import { register } from 'tsx/esm/api'
 
 register()
-const { main } = await import('../src/cli.ts')
+const { main } = await import('../src/cli/index.ts')
 const code = await main(process.argv.slice(2))
 if (code >= 0) process.exit(code)

@@ -1,7 +1,7 @@
 import { AuditError } from './audit-error.ts'
-import { decodeBase64Std } from './encoding.ts'
+import { decodeBase64Std } from '../tlog/encoding.ts'
 import type { PresentedEntry } from './entry-format.ts'
-import type { Hash } from './tlog.ts'
+import type { Hash } from '../tlog/tlog.ts'
 
 /** What the auditor's tool asks the gateway, over HTTP, with the auditor's bearer token. */
 export interface AuditClient {

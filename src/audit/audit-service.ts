@@ -4,8 +4,8 @@ import { presentEntry, type PresentedEntry } from './entry-format.ts'
 import { EVIDENCE_FORMAT, type EvidenceBundle } from './evidence.ts'
 import { cachedHashReader, pgHashReader, withPrefetch } from './hash-store.ts'
 import { checkpointVerifierKey } from './log-key.ts'
-import { encodeEntryBundle, parseTilePath, readTileData, TILE_WIDTH, TileError } from './tiles.ts'
-import { proveRecord, proveTree, type Hash } from './tlog.ts'
+import { encodeEntryBundle, parseTilePath, readTileData, TILE_WIDTH, TileError } from '../tlog/tiles.ts'
+import { proveRecord, proveTree, type Hash } from '../tlog/tlog.ts'
 
 export const MAX_ENTRIES_PAGE = 1000
 export const MAX_EVIDENCE_ENTRIES = 100

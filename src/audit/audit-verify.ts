@@ -1,12 +1,12 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import type { AuditClient } from './audit-client.ts'
 import { AuditError } from './audit-error.ts'
-import type { WitnessedCheckpoint, WitnessPolicy } from './cosignature.ts'
-import { decodeBase64Std } from './encoding.ts'
+import type { WitnessedCheckpoint, WitnessPolicy } from '../notes/cosignature.ts'
+import { decodeBase64Std } from '../tlog/encoding.ts'
 import { leafBytes, type PresentedEntry } from './entry-format.ts'
 import { verifiedCheckpoint } from './evidence.ts'
-import { RootBuilder } from './root-builder.ts'
-import { checkTree, recordHash } from './tlog.ts'
+import { RootBuilder } from '../tlog/root-builder.ts'
+import { checkTree, recordHash } from '../tlog/tlog.ts'
 
 /** What `audit verify --state` remembers between runs: the last checkpoint that verified. */
 export interface VerifiedState {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import { decodeBase64Std } from './encoding.ts'
+import { decodeBase64Std } from '../tlog/encoding.ts'
 
 /**
  * How an entry travels in API answers and evidence: its index, `leaf` (base64 of the exact bytes that

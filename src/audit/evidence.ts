@@ -1,8 +1,8 @@
 import { AuditError } from './audit-error.ts'
-import { decodeBase64Std } from './encoding.ts'
+import { decodeBase64Std } from '../tlog/encoding.ts'
 import { leafBytes, type PresentedEntry } from './entry-format.ts'
-import { verifyWitnessedCheckpoint, type WitnessedCheckpoint, type WitnessPolicy } from './cosignature.ts'
-import { checkRecord, recordHash, type Hash } from './tlog.ts'
+import { verifyWitnessedCheckpoint, type WitnessedCheckpoint, type WitnessPolicy } from '../notes/cosignature.ts'
+import { checkRecord, recordHash, type Hash } from '../tlog/tlog.ts'
 
 /**
  * An evidence bundle proves, offline, that some entries are in the log: the signed checkpoint (with

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { AuditError } from './audit-error.ts'
-import { splitStoredHashIndex, type Hash, type HashReader, type StoredHash } from './tlog.ts'
+import { splitStoredHashIndex, type Hash, type HashReader, type StoredHash } from '../tlog/tlog.ts'
 
 export type Queryable = pg.Pool | pg.ClientBase
 

@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto'
-import type { GatewayKey } from '../crypto/gateway-keys.ts'
-import { ALG_ED25519, ed25519RawPublicKey, keyHash, newEd25519VerifierKey, type NoteSigner } from './note.ts'
+import type { GatewayKey } from '../crypto/gateway-key.ts'
+import { ALG_ED25519, ed25519RawPublicKey, keyHash, newEd25519VerifierKey, type NoteSigner } from '../notes/note.ts'
 
 /**
  * The log signs its checkpoints with the gateway's 'checkpoint' key (an Ed25519 KeyObject, parsed once)

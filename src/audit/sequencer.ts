@@ -1,14 +1,14 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
-import { activeKey } from '../crypto/gateway-keys.ts'
+import { activeKey } from '../keys/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import { withTransaction } from '../db/transaction.ts'
 import { AuditError } from './audit-error.ts'
-import { formatCheckpoint } from './checkpoint.ts'
+import { formatCheckpoint } from '../notes/checkpoint.ts'
 import { APPEND_STRIPS, overlayReader, pgHashReader, STRIP, stripsFor } from './hash-store.ts'
 import { checkpointSigner } from './log-key.ts'
-import { signNote, type NoteSigner } from './note.ts'
-import { appendLeaves, recordHash, treeHash } from './tlog.ts'
+import { signNote, type NoteSigner } from '../notes/note.ts'
+import { appendLeaves, recordHash, treeHash } from '../tlog/tlog.ts'
 
 /** Whoever holds this transaction-scoped advisory lock sequences the current batch. */
 export const SEQUENCER_LOCK = 7_212_410_006

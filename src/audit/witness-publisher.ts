@@ -1,11 +1,11 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { ConfigError } from '../config/config.ts'
-import { newCosignatureVerifier, type CosignatureVerifier } from './cosignature.ts'
-import { DECIMAL } from './encoding.ts'
+import { newCosignatureVerifier, type CosignatureVerifier } from '../notes/cosignature.ts'
+import { DECIMAL } from '../tlog/encoding.ts'
 import { pgHashReader } from './hash-store.ts'
-import { NoteError, openNote } from './note.ts'
-import { proveTree } from './tlog.ts'
+import { NoteError, openNote } from '../notes/note.ts'
+import { proveTree } from '../tlog/tlog.ts'
 
 /** A witness the gateway asks for cosignatures: its cosignature/v1 verifier key and submission prefix. */
 export interface WitnessEndpoint {

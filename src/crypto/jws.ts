@@ -1,5 +1,5 @@
 import { createHash, sign } from 'node:crypto'
-import type { GatewayKey } from './gateway-keys.ts'
+import type { GatewayKey } from './gateway-key.ts'
 import type { SigningThread } from './signing-thread.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { GatewayKey } from './gateway-keys.ts'
+import type { GatewayKey } from './gateway-key.ts'
 import { contentDigest, signRequest } from './http-signature.ts'
 
 /** What every request the gateway sends is signed over (RFC 9421), and the tag that says it is the gateway's. */

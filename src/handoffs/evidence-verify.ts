@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import { AuditError } from '../audit/audit-error.ts'
-import type { WitnessPolicy } from '../audit/cosignature.ts'
+import type { WitnessPolicy } from '../notes/cosignature.ts'
 import { verifyEvidence } from '../audit/evidence.ts'
 import { sha256Hex } from '../crypto/jws.ts'
 import type { HandoffEvidence } from './handoff-evidence.ts'

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
 import type { Sealer } from '../crypto/sealer.ts'
-import { activeKeyWatcher } from '../crypto/gateway-keys.ts'
+import { activeKeyWatcher } from '../keys/gateway-keys.ts'
 import { createRequestSigner } from '../crypto/request-signer.ts'
 import { createSigningThread } from '../crypto/signing-thread.ts'
 import type { Database } from '../db/database.ts'

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { activeKeyWatcher } from '../crypto/gateway-keys.ts'
+import { activeKeyWatcher } from '../keys/gateway-keys.ts'
 import { compactSigner, sha256Hex } from '../crypto/jws.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { AuditEvent } from '../state/commit.ts'

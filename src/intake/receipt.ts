@@ -1,4 +1,4 @@
-import type { GatewayKey } from '../crypto/gateway-keys.ts'
+import type { GatewayKey } from '../crypto/gateway-key.ts'
 import { threadedCompactSigner } from '../crypto/jws.ts'
 import type { SigningThread } from '../crypto/signing-thread.ts'
 

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { publishedKeys } from '../crypto/gateway-keys.ts'
+import { publishedKeys } from '../keys/gateway-keys.ts'
 import { problem } from '../http/problems.ts'
 import type { Retractions } from '../handoffs/retractions.ts'
 import { linkEntries } from '../handoffs/handoff-audit.ts'

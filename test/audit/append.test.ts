@@ -9,7 +9,7 @@ import {
   storedHashIndex,
   treeHash,
   type HashReader,
-} from '../../src/audit/tlog.ts'
+} from '../../src/tlog/tlog.ts'
 import { buildStore, makeRecords, MemoryHashStore, NaiveTree } from './helpers.ts'
 
 t.test('batched append equals one-by-one append, with one read per batch', async (t) => {

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { openCheckpoint } from '../../src/audit/checkpoint.ts'
+import { openCheckpoint } from '../../src/notes/checkpoint.ts'
 import { verifyEvidence } from '../../src/audit/evidence.ts'
-import { newNoteVerifier } from '../../src/audit/note.ts'
-import { RootBuilder } from '../../src/audit/root-builder.ts'
+import { newNoteVerifier } from '../../src/notes/note.ts'
+import { RootBuilder } from '../../src/tlog/root-builder.ts'
 import { tileHashReader } from '../helpers/tile-hash-reader.ts'
-import { decodeEntryBundle, tilePath, type Tile } from '../../src/audit/tiles.ts'
-import { checkRecord, checkTree, proveRecord, recordHash } from '../../src/audit/tlog.ts'
+import { decodeEntryBundle, tilePath, type Tile } from '../../src/tlog/tiles.ts'
+import { checkRecord, checkTree, proveRecord, recordHash } from '../../src/tlog/tlog.ts'
 import { auditTestApp, type AuditTestApp } from './gateway.ts'
 
 const b64 = (s: string) => Buffer.from(s, 'base64')

@@ -3,7 +3,7 @@
 // the tlog port against.
 
 import { createHash } from 'node:crypto'
-import { recordHash, storedHashes, type Hash, type HashReader } from '../../src/audit/tlog.ts'
+import { recordHash, storedHashes, type Hash, type HashReader } from '../../src/tlog/tlog.ts'
 
 /** Stored hashes in an array indexed by stored hash index; counts readHashes calls. */
 export class MemoryHashStore implements HashReader {

@@ -1,6 +1,6 @@
 // Builds signed-note key strings from a fixed Ed25519 seed, so tests can reproduce
 // signatures made by other implementations with known test keys.
-import { ed25519PrivateKey, ed25519RawPublicKey, formatKeyHash, keyHash } from '../../src/audit/note.ts'
+import { ed25519PrivateKey, ed25519RawPublicKey, formatKeyHash, keyHash } from '../../src/notes/note.ts'
 import { createPublicKey } from 'node:crypto'
 
 export function signerKeyFromSeed(name: string, alg: number, seed: Uint8Array): { signerKey: string; verifierKey: string } {

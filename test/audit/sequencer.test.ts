@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseCheckpoint } from '../../src/audit/checkpoint.ts'
+import { parseCheckpoint } from '../../src/notes/checkpoint.ts'
 import { createSequencer, SEQUENCER_LOCK, startSequencer } from '../../src/audit/sequencer.ts'
 import { waitForSequenced } from '../../src/audit/wait.ts'
 import { runCli } from '../helpers/process.ts'

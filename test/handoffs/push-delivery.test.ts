@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { activeKey } from '../../src/crypto/gateway-keys.ts'
+import { activeKey } from '../../src/keys/gateway-keys.ts'
 import { createRequestSigner } from '../../src/crypto/request-signer.ts'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import { createHandoffService } from '../../src/handoffs/handoff-service.ts'

@@ -5,9 +5,9 @@
 // Hashes it returns are therefore proven to be in the tree of the given size and root, so
 // proveRecord / proveTree / treeHash can run client-side on fetched tiles.
 
-import { subTreeIndex } from '../../src/audit/tlog-core.ts'
-import { HASH_SIZE, nodeHash, storedHashIndex, type Hash, type HashReader } from '../../src/audit/tlog.ts'
-import { fullTileHash, hashFromTile, TILE_HEIGHT, TILE_WIDTH, TileError, tileForStoredHash, tilePath, type Tile } from '../../src/audit/tiles.ts'
+import { subTreeIndex } from '../../src/tlog/tlog-core.ts'
+import { HASH_SIZE, nodeHash, storedHashIndex, type Hash, type HashReader } from '../../src/tlog/tlog.ts'
+import { fullTileHash, hashFromTile, TILE_HEIGHT, TILE_WIDTH, TileError, tileForStoredHash, tilePath, type Tile } from '../../src/tlog/tiles.ts'
 
 export interface TileReader {
   /** Data for each tile, in order; each must be exactly width * 32 bytes. */

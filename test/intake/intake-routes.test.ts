@@ -1,7 +1,7 @@
 import { createLocalJWKSet, compactVerify } from 'jose'
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { activeKey, rotateKey } from '../../src/crypto/gateway-keys.ts'
+import { activeKey, rotateKey } from '../../src/keys/gateway-keys.ts'
 import { createSealer } from '../../src/crypto/sealer.ts'
 import { canonicalDigest } from '../../src/crypto/jcs.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import t from 'tap'
-import type { GatewayKey } from '../../src/crypto/gateway-keys.ts'
+import type { GatewayKey } from '../../src/crypto/gateway-key.ts'
 import { compactSigner, sha256Hex } from '../../src/crypto/jws.ts'
 import { createRequestSigner } from '../../src/crypto/request-signer.ts'
 import { HANDOFF_RECEIPT_TYP, MANIFEST_TYP, verifySigned } from '../../src/handoffs/signed-message.ts'

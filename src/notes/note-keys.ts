@@ -3,7 +3,7 @@
 // standard Ed25519 (type 0x01) signer and verifier.
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
-import { chop, decodeBase64Std, encodeBase64Std, isWellFormedString } from './encoding.ts'
+import { chop, decodeBase64Std, encodeBase64Std, isWellFormedString } from '../tlog/encoding.ts'
 
 export const ALG_ED25519 = 0x01
 /** Go's Open rejects notes with more than this many signature lines. */

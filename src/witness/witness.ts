@@ -1,11 +1,11 @@
 import { rename, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { parseCheckpoint } from './checkpoint.ts'
-import { newCosigner, type Cosigner } from './cosignature.ts'
-import { decodeBase64Std, DECIMAL } from './encoding.ts'
-import { newNoteVerifier, NoteError, openNote, signNote, type NoteVerifier } from './note.ts'
-import { checkTree, type Hash } from './tlog.ts'
+import { parseCheckpoint } from '../notes/checkpoint.ts'
+import { newCosigner, type Cosigner } from '../notes/cosignature.ts'
+import { decodeBase64Std, DECIMAL } from '../tlog/encoding.ts'
+import { newNoteVerifier, NoteError, openNote, signNote, type NoteVerifier } from '../notes/note.ts'
+import { checkTree, type Hash } from '../tlog/tlog.ts'
 
 /**
  * A C2SP tlog-witness (https://c2sp.org/tlog-witness): it accepts a log's new checkpoint only with a

@@ -1,20 +1,9 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import type pg from 'pg'
 import { commitChange } from '../state/commit.ts'
-import type { Sealer } from './sealer.ts'
-
-export type KeyPurpose = 'receipt' | 'checkpoint'
-
-/** A gateway signing key, parsed once: signing never re-parses PEM or JWK. */
-export interface GatewayKey {
-  kid: string
-  purpose: KeyPurpose
-  privateKey: KeyObject
-  publicKey: KeyObject
-  publicJwk: JWK
-  retired: boolean
-}
+import type { GatewayKey, KeyPurpose } from '../crypto/gateway-key.ts'
+import type { Sealer } from '../crypto/sealer.ts'
 
 /** One lock per purpose: the first processes to start race to create a key; exactly one wins. */
 const KEY_LOCKS: Record<KeyPurpose, number> = { receipt: 7_212_410_031, checkpoint: 7_212_410_032 }

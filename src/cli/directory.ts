@@ -4,9 +4,9 @@ import { loadConfig } from '../config/config.ts'
 import { openDatabase } from '../db/database.ts'
 import { migrate, readMigrations } from '../db/migrate.ts'
 import { loggerOptions } from '../logging/logger.ts'
-import { describeDiff, isEmptyDiff } from './diff.ts'
-import { readDirectoryFile } from './directory-file.ts'
-import { createDirectoryService } from './directory-service.ts'
+import { describeDiff, isEmptyDiff } from '../directory/diff.ts'
+import { readDirectoryFile } from '../directory/directory-file.ts'
+import { createDirectoryService } from '../directory/directory-service.ts'
 
 export const DIRECTORY_HELP = `Usage:
   hotline-gateway directory import FILE [--dry-run]   publish FILE (YAML or JSON) as a new directory version;

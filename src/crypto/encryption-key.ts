@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { createSealer, type Sealer } from '../crypto/sealer.ts'
-import { ConfigError, type Config } from './config.ts'
+import { createSealer, type Sealer } from './sealer.ts'
+import { ConfigError, type Config } from '../config/config.ts'
 
 /**
  * The key that seals private keys and reporter contact data at rest. Production must configure it

@@ -5,9 +5,9 @@
 // formatCheckpoint produces it, parseCheckpoint accepts exactly that (strict), and
 // openCheckpoint opens a signed note and parses its text in one step.
 
-import { DECIMAL, decodeBase64Std, encodeBase64Std, isNoteString } from './encoding.ts'
+import { DECIMAL, decodeBase64Std, encodeBase64Std, isNoteString } from '../tlog/encoding.ts'
 import { openNote, type Note, type NoteVerifier } from './note.ts'
-import { HASH_SIZE, type Hash } from './tlog.ts'
+import { HASH_SIZE, type Hash } from '../tlog/tlog.ts'
 
 export type CheckpointErrorCode =
   | 'CHECKPOINT_MALFORMED' // not three+ newline-terminated lines of valid note text

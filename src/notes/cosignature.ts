@@ -11,7 +11,7 @@
 // a "log signature + at least k of these witnesses" policy.
 
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto'
-import { encodeBase64Std } from './encoding.ts'
+import { encodeBase64Std } from '../tlog/encoding.ts'
 import {
   ALG_ED25519,
   ed25519PrivateKey,

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
-import { ConfigError } from './config/config.ts'
-import { MigrationError } from './db/migrate.ts'
-import { DirectoryFileError } from './directory/directory-file.ts'
-import { ContractError } from './http/openapi-document.ts'
-import { AuthError } from './auth/auth-error.ts'
-import { ProblemError } from './http/problems.ts'
-import { AuditError } from './audit/audit-error.ts'
+import { ConfigError } from '../config/config.ts'
+import { MigrationError } from '../db/migrate.ts'
+import { DirectoryFileError } from '../directory/directory-file.ts'
+import { ContractError } from '../http/openapi-document.ts'
+import { AuthError } from '../auth/auth-error.ts'
+import { ProblemError } from '../http/problems.ts'
+import { AuditError } from '../audit/audit-error.ts'
 
 const HELP = `hotline-gateway: interoperability gateway for hotlines fighting online child sexual abuse material
 
@@ -36,35 +36,35 @@ type Command = (args: string[]) => Promise<number>
 const COMMANDS: Record<string, Command> = {
   async serve(args) {
     const { values } = parseArgs({ args, options: { 'no-migrate': { type: 'boolean', default: false } }, strict: true })
-    const { serve } = await import('./server.ts')
+    const { serve } = await import('../server.ts')
     await serve({ migrate: !values['no-migrate'] })
     return -1 // keep running; the signal handler exits
   },
   async migrate(args) {
     parseArgs({ args, options: {}, strict: true })
-    const { runMigrations } = await import('./server.ts')
+    const { runMigrations } = await import('../server.ts')
     const applied = await runMigrations()
     console.log(applied.length === 0 ? 'database schema is up to date' : `applied ${applied.map((m) => m.file).join(', ')}`)
     return 0
   },
   async audit(args) {
-    const { auditCommand } = await import('./audit/audit-cli.ts')
+    const { auditCommand } = await import('./audit.ts')
     return auditCommand(args)
   },
   async witness(args) {
-    const { witnessCommand } = await import('./audit/witness-cli.ts')
+    const { witnessCommand } = await import('./witness.ts')
     return witnessCommand(args)
   },
   async partner(args) {
-    const { partnerCommand } = await import('./receiver/partner-cli.ts')
+    const { partnerCommand } = await import('../receiver/partner-cli.ts')
     return partnerCommand(args)
   },
   async keys(args) {
-    const { keysCommand } = await import('./crypto/keys-cli.ts')
+    const { keysCommand } = await import('./keys.ts')
     return keysCommand(args)
   },
   async directory(args) {
-    const { directoryCommand } = await import('./directory/directory-cli.ts')
+    const { directoryCommand } = await import('./directory.ts')
     return directoryCommand(args)
   },
 }

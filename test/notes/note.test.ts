@@ -12,7 +12,7 @@ import {
   signNote,
   type NoteSignature,
   type NoteSigner,
-} from '../../src/audit/note.ts'
+} from '../../src/notes/note.ts'
 
 const PETER_SKEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'
 const PETER_VKEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'

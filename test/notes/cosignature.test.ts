@@ -7,11 +7,11 @@ import {
   newCosignatureVerifier,
   newCosigner,
   verifyWitnessedCheckpoint,
-} from '../../src/audit/cosignature.ts'
-import { formatCheckpoint } from '../../src/audit/checkpoint.ts'
-import { generateNoteKey, newNoteSigner, newNoteVerifier, openNote, signNote } from '../../src/audit/note.ts'
-import { recordHash } from '../../src/audit/tlog.ts'
-import { signerKeyFromSeed } from './keys.ts'
+} from '../../src/notes/cosignature.ts'
+import { formatCheckpoint } from '../../src/notes/checkpoint.ts'
+import { generateNoteKey, newNoteSigner, newNoteVerifier, openNote, signNote } from '../../src/notes/note.ts'
+import { recordHash } from '../../src/tlog/tlog.ts'
+import { signerKeyFromSeed } from '../audit/keys.ts'
 
 // sigsum/sigsum-go pkg/checkpoint/checkpoint_test.go: testCheckpoint cosigned at time 1234 by
 // "example.org/witness" with the Ed25519 seed 0x11 || 31 zero bytes (TestCheckpointCosignVerify,

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint } from '../../src/audit/checkpoint.ts'
-import { newNoteSigner, newNoteVerifier, NoteError, signNote } from '../../src/audit/note.ts'
-import { appendLeaves, checkRecord, proveRecord, recordHash, treeHash } from '../../src/audit/tlog.ts'
-import { makeRecords, MemoryHashStore } from './helpers.ts'
-import { signerKeyFromSeed } from './keys.ts'
+import { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint } from '../../src/notes/checkpoint.ts'
+import { newNoteSigner, newNoteVerifier, NoteError, signNote } from '../../src/notes/note.ts'
+import { appendLeaves, checkRecord, proveRecord, recordHash, treeHash } from '../../src/tlog/tlog.ts'
+import { makeRecords, MemoryHashStore } from '../audit/helpers.ts'
+import { signerKeyFromSeed } from '../audit/keys.ts'
 
 // A real checkpoint of the Go checksum database, "Retrieved from https://sum.golang.org/latest,
 // 2024-09-23", as recorded in sigsum/sigsum-go pkg/checkpoint/checkpoint_test.go

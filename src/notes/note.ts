@@ -10,7 +10,7 @@
 // Keys are parsed once into node:crypto KeyObjects; signing and verifying never re-parse.
 // Keys, types and errors live in note-keys.ts and are re-exported from here.
 
-import { asBuffer, chop, decodeBase64Std, encodeBase64Std, isNoteBytes, isNoteString, isWellFormedString } from './encoding.ts'
+import { asBuffer, chop, decodeBase64Std, encodeBase64Std, isNoteBytes, isNoteString, isWellFormedString } from '../tlog/encoding.ts'
 import {
   formatKeyHash,
   isValidKeyName,

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import t from 'tap'
-import { createTestDatabase } from './helpers/database.ts'
-import { runCli } from './helpers/process.ts'
+import { createTestDatabase } from '../helpers/database.ts'
+import { runCli } from '../helpers/process.ts'
 
 t.test('--help explains the commands and exits 0', async (t) => {
   const run = await runCli(['--help'])
@@ -44,7 +44,7 @@ t.test('migrate applies the migrations to an external PostgreSQL, then reports i
 
 t.test('with PostgreSQL unreachable, the test suite says so in one clear line', async (t) => {
   const { spawnSync } = await import('node:child_process')
-  const script = new URL('../scripts/check-postgres.js', import.meta.url).pathname
+  const script = new URL('../../scripts/check-postgres.js', import.meta.url).pathname
   const run = spawnSync(process.execPath, [script], {
     env: { ...process.env, TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' },
     encoding: 'utf8',

@@ -13,10 +13,10 @@ import {
   tilePath,
   tilesForSize,
   type Tile,
-} from '../../src/audit/tiles.ts'
+} from '../../src/tlog/tiles.ts'
 import { tileHashReader, type TileReader } from '../helpers/tile-hash-reader.ts'
-import { appendLeaves, proveRecord, proveTree, recordHash, storedHashCount, storedHashIndex, treeHash } from '../../src/audit/tlog.ts'
-import { makeRecords, MemoryHashStore, NaiveTree } from './helpers.ts'
+import { appendLeaves, proveRecord, proveTree, recordHash, storedHashCount, storedHashIndex, treeHash } from '../../src/tlog/tlog.ts'
+import { makeRecords, MemoryHashStore, NaiveTree } from '../audit/helpers.ts'
 
 async function buildBig(records: Buffer[]): Promise<MemoryHashStore> {
   const store = new MemoryHashStore()

@@ -17,8 +17,8 @@ import {
   treeHash,
   type Hash,
   type HashReader,
-} from '../../src/audit/tlog.ts'
-import { buildStore, dh, hex, makeRecords, MemoryHashStore, NaiveTree } from './helpers.ts'
+} from '../../src/tlog/tlog.ts'
+import { buildStore, dh, hex, makeRecords, MemoryHashStore, NaiveTree } from '../audit/helpers.ts'
 
 // ---- RFC 6962 / Certificate Transparency reference vectors ------------------------
 // Source: transparency-dev/merkle proof/verify_test.go (the vectors inherited from
@@ -182,7 +182,7 @@ t.test('CT reference vectors: consistency proofs', async (t) => {
 })
 
 t.test('real Certificate Transparency log proofs (Argon 2020)', async (t) => {
-  const v = JSON.parse(readFileSync(new URL('./vectors/ct-argon2020.json', import.meta.url), 'utf8'))
+  const v = JSON.parse(readFileSync(new URL('../audit/vectors/ct-argon2020.json', import.meta.url), 'utf8'))
   const b64 = (s: string) => Buffer.from(s, 'base64')
   const root = b64(v.sth.sha256_root_hash)
   const leaf = recordHash(b64(v.leaf_input))

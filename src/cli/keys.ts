@@ -3,11 +3,12 @@ import type pg from 'pg'
 import { pino } from 'pino'
 import { checkpointVerifierKey } from '../audit/log-key.ts'
 import { loadConfig } from '../config/config.ts'
-import { configuredSealer } from '../config/encryption-key.ts'
+import { configuredSealer } from '../crypto/encryption-key.ts'
 import { openDatabase } from '../db/database.ts'
 import { migrate, readMigrations } from '../db/migrate.ts'
 import { loggerOptions } from '../logging/logger.ts'
-import { rotateKey, type KeyPurpose } from './gateway-keys.ts'
+import type { KeyPurpose } from '../crypto/gateway-key.ts'
+import { rotateKey } from '../keys/gateway-keys.ts'
 
 export const KEYS_HELP = `Usage:
   hotline-gateway keys list                       the gateway's signing keys, active and retired

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { generateCosignerKey } from './cosignature.ts'
-import { createWitness, fileWitnessStore, memoryWitnessStore, serveWitness, type WitnessedLog } from './witness.ts'
+import { generateCosignerKey } from '../notes/cosignature.ts'
+import { createWitness, fileWitnessStore, memoryWitnessStore, serveWitness, type WitnessedLog } from '../witness/witness.ts'
 
 export const WITNESS_HELP = `Usage:
   hotline-gateway witness keygen --name NAME --out FILE
