@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.ts'
+
 /** Errors of the audit log's service side (storage, sequencing, witnesses, the auditor's tool). */
 export type AuditErrorCode =
   | 'AUDIT_ORIGIN_MISMATCH' // AUDIT_LOG_ORIGIN differs from the origin the non-empty log already has
@@ -11,14 +13,7 @@ export type AuditErrorCode =
   | 'AUDIT_OUT_OF_RANGE' // a size or index the log does not have (yet); `parameter` names the request field
   | 'AUDIT_NOT_FOUND' // a tile or entry bundle beyond the tree
 
-export class AuditError extends Error {
-  readonly code: AuditErrorCode
-  constructor(code: AuditErrorCode, message: string) {
-    super(message)
-    this.name = 'AuditError'
-    this.code = code
-  }
-}
+export class AuditError extends GatewayError<AuditErrorCode> {}
 
 /** A request for a size or index the log does not have: the HTTP layer answers 400 naming `parameter`. */
 export class AuditRangeError extends AuditError {
@@ -26,6 +21,6 @@ export class AuditRangeError extends AuditError {
     readonly parameter: string,
     message: string,
   ) {
-    super('AUDIT_OUT_OF_RANGE', message)
+    super('AUDIT_OUT_OF_RANGE', message, { field: { in: parameter === 'path' ? 'path' : 'query', pointer: `/${parameter}` } })
   }
 }

@@ -1,7 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { OperationHandler, OperationHandlers } from '../http/operations.ts'
+import type { OperationHandlers } from '../http/operations.ts'
 import { problem } from '../http/problems.ts'
-import { AuditError, AuditRangeError } from './audit-error.ts'
 import type { AuditService } from './audit-service.ts'
 
 const IMMUTABLE = 'max-age=31536000, immutable'
@@ -10,7 +8,7 @@ const IMMUTABLE = 'max-age=31536000, immutable'
 export function auditHandlers(audit: AuditService): OperationHandlers {
   const proof = (hashes: Buffer[]) => ({ proof: hashes.map((h) => h.toString('base64')) })
 
-  return mapErrors({
+  return {
     getAuditCheckpoint: async (request, reply) => {
       const { min_cosignatures: min = 0 } = request.query as { min_cosignatures?: number }
       const note = await audit.checkpoint(min)
@@ -46,26 +44,5 @@ export function auditHandlers(audit: AuditService): OperationHandlers {
       reply.header('cache-control', tile.full ? `${scope}, ${IMMUTABLE}` : `${scope}, max-age=60`)
       return reply.type('application/octet-stream').send(tile.data)
     },
-  })
-}
-
-/** Domain errors become problems: an out-of-range size names its parameter, a tile beyond the tree is a 404. */
-function mapErrors(handlers: OperationHandlers): OperationHandlers {
-  const wrap =
-    (handler: OperationHandler): OperationHandler =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await handler(request, reply)
-      } catch (error) {
-        if (error instanceof AuditRangeError) {
-          const where = error.parameter === 'path' ? 'path' : 'query'
-          throw problem('HG_VALIDATION', `${where} /${error.parameter} ${error.message}`, {
-            errors: [{ in: where, pointer: `/${error.parameter}`, message: error.message }],
-          })
-        }
-        if (error instanceof AuditError && error.code === 'AUDIT_NOT_FOUND') throw problem('HG_NOT_FOUND', error.message)
-        throw error
-      }
-    }
-  return Object.fromEntries(Object.entries(handlers).map(([id, handler]) => [id, wrap(handler)]))
+  }
 }

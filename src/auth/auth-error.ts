@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.ts'
+
 /**
  * Stable codes for every way authentication can fail. Callers branch on `code`, never on
  * the message; messages are for humans and never contain a token or key.
@@ -24,15 +26,7 @@ const STATUS: Readonly<Record<AuthErrorCode, number>> = {
   AUTH_CONFIG: 500,
 }
 
-export class AuthError extends Error {
-  override readonly name = 'AuthError'
-  readonly code: AuthErrorCode
-
-  constructor(code: AuthErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
-
+export class AuthError extends GatewayError<AuthErrorCode> {
   get status(): number {
     return STATUS[this.code]
   }

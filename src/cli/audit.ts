@@ -10,6 +10,7 @@ import { verifyEvidence, type EvidenceBundle } from '../audit/evidence.ts'
 import { newNoteVerifier } from '../notes/note.ts'
 import { HANDOFF_EVIDENCE_FORMAT, type HandoffEvidence } from '../handoffs/handoff-evidence.ts'
 import { verifyHandoffEvidence } from '../handoffs/evidence-verify.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const AUDIT_HELP = `Usage:
   hotline-gateway audit verify --url URL --key VKEY [--state FILE] [--full] [--token TOKEN]
@@ -38,7 +39,11 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options']
 
-class UsageError extends Error {}
+class UsageError extends GatewayError<'USAGE'> {
+  constructor(message: string) {
+    super('USAGE', message)
+  }
+}
 
 /** `hotline-gateway audit verify|verify-evidence ...`: the auditor's tool. */
 export async function auditCommand(args: string[]): Promise<number> {

@@ -1,11 +1,5 @@
 import { parseArgs } from 'node:util'
-import { ConfigError } from '../config/config.ts'
-import { MigrationError } from '../db/migrate.ts'
-import { DirectoryFileError } from '../directory/directory-file.ts'
-import { ContractError } from '../http/openapi-document.ts'
-import { AuthError } from '../auth/auth-error.ts'
-import { ProblemError } from '../http/problems.ts'
-import { AuditError } from '../audit/audit-error.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 const HELP = `hotline-gateway: interoperability gateway for hotlines fighting online child sexual abuse material
 
@@ -87,14 +81,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const KNOWN_FAILURES = [ConfigError, MigrationError, ContractError, DirectoryFileError, AuthError, ProblemError, AuditError]
-
 function reportFailure(command: string, error: unknown): number {
   if (error instanceof Error && (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     console.error(`hotline-gateway ${command}: ${error.message}. Try --help.`)
     return 2
   }
-  if (KNOWN_FAILURES.some((kind) => error instanceof kind)) {
+  // an error raised on purpose says what went wrong in its message; anything else is a bug: show all of it
+  if (error instanceof GatewayError) {
     console.error(`hotline-gateway ${command}: ${(error as Error).message}`)
     return 1
   }

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv'
 import { resolve } from 'node:path'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /**
  * Configuration comes only from environment variables, validated once at start-up.
@@ -122,10 +123,9 @@ const envSchema = {
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true })
 const validateEnv = ajv.compile(envSchema)
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID'
+export class ConfigError extends GatewayError<'CONFIG_INVALID'> {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    super('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`)
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, sign, verify, type KeyObject } from 'node:crypto'
 import { parseDictionary, serializeInnerList, StructuredFieldError, type Parameters } from './structured-fields.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /**
  * RFC 9421 HTTP Message Signatures with Ed25519 (`alg="ed25519"`), and RFC 9530 Content-Digest
@@ -27,15 +28,7 @@ const PARAMETER_ORDER = ['created', 'expires', 'nonce', 'alg', 'keyid', 'tag'] a
 
 export type HttpSignatureErrorCode = 'SIGNATURE_MALFORMED' | 'SIGNATURE_COMPONENT_MISSING'
 
-export class HttpSignatureError extends Error {
-  override readonly name = 'HttpSignatureError'
-  constructor(
-    readonly code: HttpSignatureErrorCode,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export class HttpSignatureError extends GatewayError<HttpSignatureErrorCode> {}
 
 /** One signature of a message: what it covers, its parameters, and the signature bytes. */
 export interface MessageSignature {

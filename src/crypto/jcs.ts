@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /**
  * RFC 8785 JSON Canonicalization Scheme. ECMAScript already defines the two hard parts the RFC
@@ -10,15 +11,7 @@ import { createHash } from 'node:crypto'
 
 export type JcsErrorCode = 'JCS_NON_FINITE_NUMBER' | 'JCS_UNSUPPORTED_TYPE' | 'JCS_LONE_SURROGATE' | 'JCS_CYCLE'
 
-export class JcsError extends Error {
-  override readonly name = 'JcsError'
-  constructor(
-    readonly code: JcsErrorCode,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export class JcsError extends GatewayError<JcsErrorCode> {}
 
 export function canonicalize(value: unknown): string {
   return serialize(value, { ancestors: new Set(), path: [] })

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto'
 import { randomView } from './random-pool.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /**
  * Encryption at rest with AES-256-GCM under keys derived (HKDF-SHA256) from the one ENCRYPTION_KEY
@@ -10,8 +11,10 @@ export type SealPurpose = 'private-key' | 'reporter-contact'
 
 const VERSION = 1
 
-export class SealError extends Error {
-  readonly code = 'SEAL_OPEN_FAILED'
+export class SealError extends GatewayError<'SEAL_OPEN_FAILED'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('SEAL_OPEN_FAILED', message, options)
+  }
 }
 
 export interface Sealer {

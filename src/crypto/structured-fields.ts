@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.ts'
+
 /**
  * The little of RFC 8941 Structured Field Values that HTTP Message Signatures (RFC 9421) and
  * Content-Digest (RFC 9530) need: dictionaries whose members are inner lists of strings or byte
@@ -13,8 +15,10 @@ export interface Member {
   params: Parameters
 }
 
-export class StructuredFieldError extends Error {
-  override readonly name = 'StructuredFieldError'
+export class StructuredFieldError extends GatewayError<'STRUCTURED_FIELD_INVALID'> {
+  constructor(message: string) {
+    super('STRUCTURED_FIELD_INVALID', message)
+  }
 }
 
 /** Parses a dictionary field value; throws StructuredFieldError on anything it cannot read. */

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
@@ -32,8 +33,10 @@ export interface FunctionDefinition extends MigrationFile {
   kind: 'function'
 }
 
-export class MigrationError extends Error {
-  readonly code = 'MIGRATION_FAILED'
+export class MigrationError extends GatewayError<'MIGRATION_FAILED'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('MIGRATION_FAILED', message, options)
+  }
 }
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/

@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /** The JWS `typ` of each document of the handoff protocol: none can pass for another, nor for an intake receipt. */
 export const MANIFEST_TYP = 'hotline-gateway-handoff-manifest+jws'
@@ -13,15 +14,7 @@ const ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256']
 
 export type SignedMessageErrorCode = 'SIGNED_MALFORMED' | 'SIGNED_WRONG_TYPE' | 'SIGNED_UNKNOWN_KEY' | 'SIGNED_BAD_SIGNATURE'
 
-export class SignedMessageError extends Error {
-  override readonly name = 'SignedMessageError'
-  constructor(
-    readonly code: SignedMessageErrorCode,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export class SignedMessageError extends GatewayError<SignedMessageErrorCode> {}
 
 export interface VerifiedMessage {
   /** The signer's key id as the JWS header names it. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { parse, stringify } from 'yaml'
 import { componentKey, readSchemaFiles, SCHEMA_BASE, type SchemaFile } from './schema-registry.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url))
 
@@ -40,8 +41,10 @@ export interface Operation {
   extensions: Json
 }
 
-export class ContractError extends Error {
-  readonly code = 'OPENAPI_CONTRACT_INVALID'
+export class ContractError extends GatewayError<'OPENAPI_CONTRACT_INVALID'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('OPENAPI_CONTRACT_INVALID', message, options)
+  }
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const

@@ -1,4 +1,5 @@
 import { bounded, boundedErrors, MAX_PROBLEM_TEXT } from './problem-size.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /**
  * Every error the gateway answers with is declared here once: a stable code, its HTTP status and
@@ -29,6 +30,16 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS
 
+/**
+ * The domain's error codes that an operation answers with, and as which problem. A GatewayError with
+ * a code not listed here reaching the error handler is a bug (500): list it, or catch it where it means
+ * something else.
+ */
+export const DOMAIN_PROBLEMS: Readonly<Record<string, ProblemCode>> = {
+  AUDIT_OUT_OF_RANGE: 'HG_VALIDATION',
+  AUDIT_NOT_FOUND: 'HG_NOT_FOUND',
+}
+
 export interface FieldProblem {
   /** Which part of the request: body, query, path or header. */
   in: 'body' | 'query' | 'path' | 'header'
@@ -51,14 +62,14 @@ export interface ProblemBody {
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
 
-export class ProblemError extends Error {
+export class ProblemError extends GatewayError<ProblemCode> {
   readonly status: number
   constructor(
-    readonly code: ProblemCode,
+    code: ProblemCode,
     readonly detail: string,
     readonly extensions: { errors?: FieldProblem[]; headers?: Record<string, string>; [k: string]: unknown } = {},
   ) {
-    super(detail)
+    super(code, detail)
     this.status = PROBLEMS[code].status
   }
 }

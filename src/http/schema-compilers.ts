@@ -5,6 +5,7 @@ import { toFieldErrors } from './field-errors.ts'
 import type { FieldProblem } from './problems.ts'
 import type { SchemaFile } from './schema-registry.ts'
 import { addWellFormedTextKeyword, WELL_FORMED_TEXT, withWellFormedText } from './well-formed-text.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -92,10 +93,12 @@ function infinite(data: Record<string, unknown>): ErrorObject[] | null {
   return errors.length > 0 ? errors : null
 }
 
-export class ResponseContractError extends Error {
-  readonly code = 'HG_RESPONSE_CONTRACT'
+export class ResponseContractError extends GatewayError<'HG_RESPONSE_CONTRACT'> {
   constructor(where: string, validate: ValidateFunction) {
-    super(`response of ${where} does not match openapi.yaml: ${JSON.stringify(toFieldProblems(validate.errors ?? [], 'body'))}`)
+    super(
+      'HG_RESPONSE_CONTRACT',
+      `response of ${where} does not match openapi.yaml: ${JSON.stringify(toFieldProblems(validate.errors ?? [], 'body'))}`,
+    )
   }
 }
 

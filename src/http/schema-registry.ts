@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /** Every file in schemas/ carries `$id` = SCHEMA_BASE + its path; refs between files resolve against it. */
 export const SCHEMA_BASE = 'https://schemas.hotline-gateway.example/'
@@ -13,8 +14,10 @@ export interface SchemaFile {
   schema: Record<string, unknown>
 }
 
-export class SchemaRegistryError extends Error {
-  readonly code = 'SCHEMA_REGISTRY_INVALID'
+export class SchemaRegistryError extends GatewayError<'SCHEMA_REGISTRY_INVALID'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('SCHEMA_REGISTRY_INVALID', message, options)
+  }
 }
 
 export async function readSchemaFiles(dir = SCHEMAS_DIR): Promise<SchemaFile[]> {

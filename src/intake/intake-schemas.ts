@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { addWellFormedTextKeyword, withWellFormedText } from '../http/well-formed-text.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -25,9 +26,10 @@ export const INTAKE_SCHEMA_FILES = [
 
 const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url)
 
-export class IntakeSchemaError extends Error {
-  override readonly name = 'IntakeSchemaError'
-  readonly code = 'INTAKE_SCHEMA_INVALID'
+export class IntakeSchemaError extends GatewayError<'INTAKE_SCHEMA_INVALID'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('INTAKE_SCHEMA_INVALID', message, options)
+  }
 }
 
 let loaded: Array<{ id: string; schema: Record<string, unknown> }> | undefined

@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.ts'
+
 /**
  * URL normalisation for de-duplication: two reports of the same location should produce the same
  * string. The WHATWG URL parser does the structural part (lower-case scheme and host, IDN to
@@ -6,15 +8,7 @@
  * case-sensitive on most servers. The result is idempotent: normaliseUrl(normaliseUrl(x)) === normaliseUrl(x).
  */
 
-export class UrlNormaliseError extends Error {
-  override readonly name = 'UrlNormaliseError'
-  constructor(
-    readonly code: 'URL_INVALID' | 'URL_UNSUPPORTED_SCHEME',
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export class UrlNormaliseError extends GatewayError<'URL_INVALID' | 'URL_UNSUPPORTED_SCHEME'> {}
 
 /** Parameters that only say how a link was shared, never what it points to. Compared lower-case. */
 const TRACKING_PARAMS = new Set([

@@ -8,6 +8,7 @@
 import { DECIMAL, decodeBase64Std, encodeBase64Std, isNoteString } from '../tlog/encoding.ts'
 import { openNote, type Note, type NoteVerifier } from './note.ts'
 import { HASH_SIZE, type Hash } from '../tlog/tlog.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export type CheckpointErrorCode =
   | 'CHECKPOINT_MALFORMED' // not three+ newline-terminated lines of valid note text
@@ -17,12 +18,9 @@ export type CheckpointErrorCode =
   | 'CHECKPOINT_BAD_EXTENSION' // an empty extension line
   | 'CHECKPOINT_WRONG_ORIGIN' // openCheckpoint: origin other than the expected one
 
-export class CheckpointError extends Error {
-  readonly code: CheckpointErrorCode
+export class CheckpointError extends GatewayError<CheckpointErrorCode> {
   constructor(code: CheckpointErrorCode, message: string) {
-    super(`checkpoint: ${message}`)
-    this.name = 'CheckpointError'
-    this.code = code
+    super(code, `checkpoint: ${message}`)
   }
 }
 

@@ -31,6 +31,7 @@ import {
   type NoteVerifier,
 } from './note.ts'
 import { parseCheckpoint, type Checkpoint } from './checkpoint.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const ALG_COSIGNATURE_V1 = 0x04
 const MAX_TIMESTAMP = 2n ** 63n - 1n
@@ -43,12 +44,9 @@ export type CosignatureErrorCode =
   | 'COSIG_WRONG_ORIGIN' // checkpoint origin differs from the policy's
   | 'COSIG_POLICY_UNSATISFIED' // fewer than `quorum` valid witness cosignatures
 
-export class CosignatureError extends Error {
-  readonly code: CosignatureErrorCode
+export class CosignatureError extends GatewayError<CosignatureErrorCode> {
   constructor(code: CosignatureErrorCode, message: string) {
-    super(`cosignature: ${message}`)
-    this.name = 'CosignatureError'
-    this.code = code
+    super(code, `cosignature: ${message}`)
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
 import { chop, decodeBase64Std, encodeBase64Std, isWellFormedString } from '../tlog/encoding.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const ALG_ED25519 = 0x01
 /** Go's Open rejects notes with more than this many signature lines. */
@@ -19,17 +20,14 @@ export type NoteErrorCode =
   | 'NOTE_UNKNOWN_ALGORITHM' // "unknown verifier algorithm"
   | 'NOTE_KEY_HASH_MISMATCH' // "invalid verifier hash"
 
-export class NoteError extends Error {
-  readonly code: NoteErrorCode
+export class NoteError extends GatewayError<NoteErrorCode> {
   /** For NOTE_UNVERIFIED: the successfully parsed note (all signatures unverified). */
   readonly note?: Note
   /** For NOTE_INVALID_SIGNATURE / NOTE_AMBIGUOUS_KEY: the key concerned. */
   readonly keyName?: string
   readonly keyHash?: number
   constructor(code: NoteErrorCode, message: string, extra: { note?: Note; keyName?: string; keyHash?: number } = {}) {
-    super(message)
-    this.name = 'NoteError'
-    this.code = code
+    super(code, message)
     Object.assign(this, extra)
   }
 }

@@ -14,6 +14,7 @@ import { ReceiverError } from './receiver-error.ts'
 import { createReceiver } from './receiver.ts'
 import type { VerifiedRetraction } from './verify-retraction.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
   hotline-gateway partner keygen --participant ID --out FILE
@@ -60,7 +61,11 @@ const OPTIONS = {
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
 
-class UsageError extends Error {}
+class UsageError extends GatewayError<'USAGE'> {
+  constructor(message: string) {
+    super('USAGE', message)
+  }
+}
 
 /** `hotline-gateway partner keygen|serve|pull|status|verify ...`: the receiver kit as a command. */
 export async function partnerCommand(args: string[]): Promise<number> {

@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.ts'
+
 /** Why the receiver kit refused something: a stable code a partner's service can act on (and log). */
 export type ReceiverErrorCode =
   | 'SIGNATURE_MISSING'
@@ -20,14 +22,13 @@ export type ReceiverErrorCode =
   | 'KEY_INVALID'
   | 'GATEWAY_REFUSED'
 
-export class ReceiverError extends Error {
-  override readonly name = 'ReceiverError'
+export class ReceiverError extends GatewayError<ReceiverErrorCode> {
   constructor(
-    readonly code: ReceiverErrorCode,
+    code: ReceiverErrorCode,
     message: string,
     /** The gateway's HTTP status, for GATEWAY_REFUSED. */
     readonly status?: number,
   ) {
-    super(message)
+    super(code, message)
   }
 }

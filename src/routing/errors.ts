@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/gateway-error.ts'
+
 /** Typed routing errors: callers and tests branch on `code`, never on the wording. */
 
 export interface RuleProblem {
@@ -7,36 +9,31 @@ export interface RuleProblem {
 }
 
 /** A rule set that cannot be used: refused as a whole when it is read or compiled, never half-applied. */
-export class RoutingRulesError extends Error {
-  override readonly name = 'RoutingRulesError'
-  readonly code = 'ROUTING_RULES_INVALID'
+export class RoutingRulesError extends GatewayError<'ROUTING_RULES_INVALID'> {
   constructor(
     readonly source: string,
     readonly problems: RuleProblem[],
   ) {
-    super(`${source} is not a valid routing rule set:\n${problems.map((p) => `  ${p.pointer || '/'}: ${p.message}`).join('\n')}`)
+    super(
+      'ROUTING_RULES_INVALID',
+      `${source} is not a valid routing rule set:\n${problems.map((p) => `  ${p.pointer || '/'}: ${p.message}`).join('\n')}`,
+    )
   }
 }
 
 /** The IP-to-country database cannot be opened or is not a country database. */
-export class GeoDatabaseError extends Error {
-  override readonly name = 'GeoDatabaseError'
-  readonly code = 'GEOIP_DATABASE_INVALID'
-}
-
-/** A projection asked for something it cannot give (an unknown destination kind, items the report lacks). */
-export class ProjectionError extends Error {
-  override readonly name = 'ProjectionError'
-  constructor(
-    readonly code: 'PROJECTION_UNKNOWN_KIND' | 'PROJECTION_BAD_ITEMS' | 'PROJECTION_SPEC_INVALID',
-    message: string,
-  ) {
-    super(message)
+export class GeoDatabaseError extends GatewayError<'GEOIP_DATABASE_INVALID'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('GEOIP_DATABASE_INVALID', message, options)
   }
 }
 
+/** A projection asked for something it cannot give (an unknown destination kind, items the report lacks). */
+export class ProjectionError extends GatewayError<'PROJECTION_UNKNOWN_KIND' | 'PROJECTION_BAD_ITEMS' | 'PROJECTION_SPEC_INVALID'> {}
+
 /** A router built with settings it cannot work with (a home country that is not an ISO code). */
-export class RouterConfigError extends Error {
-  override readonly name = 'RouterConfigError'
-  readonly code = 'ROUTING_CONFIG_INVALID'
+export class RouterConfigError extends GatewayError<'ROUTING_CONFIG_INVALID'> {
+  constructor(message: string) {
+    super('ROUTING_CONFIG_INVALID', message)
+  }
 }

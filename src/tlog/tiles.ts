@@ -11,6 +11,7 @@
 
 import { DECIMAL } from './encoding.ts'
 import { HASH_SIZE, MAX_TREE_SIZE, nodeHash, splitStoredHashIndex, storedHashIndex, type Hash, type HashReader } from './tlog.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export const TILE_HEIGHT = 8
 export const TILE_WIDTH = 256
@@ -24,12 +25,9 @@ export type TileErrorCode =
   | 'TILE_NOT_IN_TREE' // a hash beyond the tree that a TileHashReader serves
   | 'TILE_INCONSISTENT' // tile data that does not hash to the trusted tree
 
-export class TileError extends Error {
-  readonly code: TileErrorCode
+export class TileError extends GatewayError<TileErrorCode> {
   constructor(code: TileErrorCode, message: string) {
-    super(`tiles: ${message}`)
-    this.name = 'TileError'
-    this.code = code
+    super(code, `tiles: ${message}`)
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto'
 import { asBuffer } from './encoding.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export type Hash = Buffer
 export const HASH_SIZE = 32
@@ -15,12 +16,9 @@ export type TlogErrorCode =
   | 'TLOG_READER_MISMATCH' // a HashReader answered with the wrong number or size of hashes
   | 'TLOG_INTERNAL' // "bad math": a bug, never expected
 
-export class TlogError extends Error {
-  readonly code: TlogErrorCode
+export class TlogError extends GatewayError<TlogErrorCode> {
   constructor(code: TlogErrorCode, message: string) {
-    super(`tlog: ${message}`)
-    this.name = 'TlogError'
-    this.code = code
+    super(code, `tlog: ${message}`)
   }
 }
 

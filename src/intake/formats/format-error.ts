@@ -1,4 +1,5 @@
 import type { FieldError } from '../report-types.ts'
+import { GatewayError } from '../../errors/gateway-error.ts'
 
 export type FormatErrorCode =
   /** The document is larger than the configured limit. */
@@ -17,13 +18,15 @@ export type FormatErrorCode =
   | 'FORMAT_NOT_REPRESENTABLE'
 
 /** Input in a foreign format that cannot be mapped; each error names where (an XML path or JSON Pointer). */
-export class FormatError extends Error {
-  override readonly name = 'FormatError'
+export class FormatError extends GatewayError<FormatErrorCode> {
   constructor(
-    readonly code: FormatErrorCode,
+    code: FormatErrorCode,
     readonly errors: FieldError[],
   ) {
     const first = errors[0]
-    super(first === undefined ? code : `${code}: ${first.pointer || '/'} ${first.message}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`)
+    super(
+      code,
+      first === undefined ? code : `${code}: ${first.pointer || '/'} ${first.message}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`,
+    )
   }
 }

@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { bounded } from '../../http/problem-size.ts'
 import { FormatError } from './format-error.ts'
+import { GatewayError } from '../../errors/gateway-error.ts'
 
 /**
  * Hostile-input XML parsing. XML is parsed only after it has been refused every feature that turns
@@ -103,7 +104,11 @@ function singleRoot(parsed: XmlContent): XmlDocument {
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
 const REFERENCE = /&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]*))?;?/g
 
-export class XmlTextError extends Error {}
+export class XmlTextError extends GatewayError<'XML_TEXT_INVALID'> {
+  constructor(message: string) {
+    super('XML_TEXT_INVALID', message)
+  }
+}
 
 /** Decodes the predefined entities and character references; anything else with "&" is not well-formed. */
 export function decodeXmlText(raw: string): string {
