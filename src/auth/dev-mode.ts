@@ -12,7 +12,7 @@ import { devPartnerKeyFile, writeDevSession } from '../receiver/dev-session.ts'
 import { KIND_CEILING } from './access.ts'
 import { TOKEN_PATH } from './dev-issuer-config.ts'
 import { devTokenHowTo, startDevIssuer } from './dev-issuer.ts'
-import { ensureDevPartnerKeys } from './dev-partners.ts'
+import { devPartnerKeys, withKeys } from './dev-partners.ts'
 
 export const EXAMPLE_DIRECTORY = fileURLToPath(new URL('../../examples/directory.yaml', import.meta.url))
 
@@ -84,11 +84,15 @@ async function showSecrets(text: string, dataDir: string): Promise<void> {
 async function devDirectory(database: Database, dataDir: string, logger: Logger) {
   const directory = createDirectoryService({ pool: database.pool, cacheMs: 0 })
   try {
-    if (!(await directory.current())) {
-      await directory.publish(await readDirectoryFile(EXAMPLE_DIRECTORY), { actor: 'dev-bootstrap' })
+    const current = await directory.current()
+    const base = current?.document ?? (await readDirectoryFile(EXAMPLE_DIRECTORY))
+    const keys = await devPartnerKeys(dataDir, base)
+    if (!current) {
+      await directory.publish(withKeys(base, keys), { actor: 'dev-bootstrap' })
       logger.info('empty database: published the example directory (examples/directory.yaml)')
-    }
-    await ensureDevPartnerKeys(dataDir, directory, logger)
+    } else if (keys.size > 0) await directory.update((latest) => withKeys(latest, keys), { actor: 'dev-bootstrap' })
+    if (keys.size > 0)
+      logger.info({ participants: [...keys.keys()] }, 'development mode: partner keys (DATA_DIR/partner-keys) registered in the directory')
     return await directory.current()
   } catch (error) {
     // e.g. --no-migrate on an empty database: serve anyway (not ready), with no dev clients
