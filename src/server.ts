@@ -48,6 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       await built.close()
     })
     const address = await built.listen({ host: config.host, port: config.port })
+    await devAuth?.announce(baseUrl(config, address)) // before "is up": whoever waits for that finds the session
     logger.info({ address, database: database.kind }, `hotline-gateway is up; API docs at ${docsUrl(config, address)}`)
   } catch (error) {
     // whatever started must stop, or its timers keep a process alive that serves nothing
@@ -82,5 +83,9 @@ async function ensureKeys(database: Database, migrations: Migration[], sealer: S
 }
 
 function docsUrl(config: Config, address: string): string {
-  return `${config.publicUrl ?? address.replace('://0.0.0.0', '://127.0.0.1')}/docs`
+  return `${baseUrl(config, address)}/docs`
+}
+
+function baseUrl(config: Config, address: string): string {
+  return config.publicUrl ?? address.replace('://0.0.0.0', '://127.0.0.1')
 }

@@ -8,14 +8,19 @@ import { ConfigError } from '../config/config.ts'
 import type { Database } from '../db/database.ts'
 import { readDirectoryFile } from '../directory/directory-file.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
+import { devPartnerKeyFile, writeDevSession } from '../receiver/dev-session.ts'
 import { KIND_CEILING } from './access.ts'
+import { TOKEN_PATH } from './dev-issuer-config.ts'
 import { devTokenHowTo, startDevIssuer } from './dev-issuer.ts'
+import { devPartnerKeys, withKeys } from './dev-partners.ts'
 
 export const EXAMPLE_DIRECTORY = fileURLToPath(new URL('../../examples/directory.yaml', import.meta.url))
 
 export interface DevAuth {
   issuer: string
   close(): Promise<void>
+  /** Once the gateway listens at `gateway`: leaves DATA_DIR/dev-session.json for the partner CLI and says how to use it. */
+  announce(gateway: string): Promise<void>
 }
 
 /**
@@ -27,7 +32,7 @@ export async function startDevAuth(config: Config, database: Database, logger: L
   if (config.nodeEnv === 'production') {
     throw new ConfigError(['OIDC_ISSUER must be set when NODE_ENV=production (the embedded development issuer is for development only)'])
   }
-  const current = await devDirectory(database, logger)
+  const current = await devDirectory(database, config.dataDir, logger)
   const clients = (current?.document.participants ?? []).flatMap((participant) =>
     participant.clients.map((clientId) => ({ clientId, scopes: [...KIND_CEILING[participant.kind]], secret: randomBytes(18).toString('base64url') })),
   )
@@ -38,7 +43,25 @@ export async function startDevAuth(config: Config, database: Database, logger: L
     const howTo = `${devTokenHowTo(issuer.issuer, config.oidcAudience, admin.clientId, admin.secret)}\n`
     await showSecrets(`${howTo}Other dev clients: ${clients.map((c) => `${c.clientId}:${c.secret}`).join('  ')}\n`, config.dataDir)
   }
-  return issuer
+  const participants = (current?.document.participants ?? []).filter((p) => p.clients.length > 0)
+  async function announce(gateway: string): Promise<void> {
+    const file = await writeDevSession(config.dataDir, {
+      gateway,
+      token_endpoint: `${issuer.issuer}${TOKEN_PATH}`,
+      audience: config.oidcAudience,
+      clients: Object.fromEntries(clients.map((c) => [c.clientId, c.secret])),
+      participants: Object.fromEntries(participants.map((p) => [p.id, p.clients[0]!])),
+      ...(admin ? { admin: admin.clientId } : {}),
+    })
+    const example = participants.find((p) => p.id === 'nl-hotline') ?? participants[0]
+    if (!example) return
+    process.stderr.write(
+      `\nPartners in development: keys are in ${devPartnerKeyFile(config.dataDir, '<participant>')} (registered in the directory);\n` +
+        `${file} tells the partner CLI where the gateway is and how to get a token, so this is enough:\n` +
+        `  npx hotline-gateway partner pull --participant ${example.id} --out ./inbox-${example.id}\n\n`,
+    )
+  }
+  return { ...issuer, announce }
 }
 
 /**
@@ -58,13 +81,18 @@ async function showSecrets(text: string, dataDir: string): Promise<void> {
   process.stderr.write(`\nDevelopment credentials (and a curl that gets a token) are in ${file}\n\n`)
 }
 
-async function devDirectory(database: Database, logger: Logger) {
+async function devDirectory(database: Database, dataDir: string, logger: Logger) {
   const directory = createDirectoryService({ pool: database.pool, cacheMs: 0 })
   try {
-    if (!(await directory.current())) {
-      await directory.publish(await readDirectoryFile(EXAMPLE_DIRECTORY), { actor: 'dev-bootstrap' })
+    const current = await directory.current()
+    const base = current?.document ?? (await readDirectoryFile(EXAMPLE_DIRECTORY))
+    const keys = await devPartnerKeys(dataDir, base)
+    if (!current) {
+      await directory.publish(withKeys(base, keys), { actor: 'dev-bootstrap' })
       logger.info('empty database: published the example directory (examples/directory.yaml)')
-    }
+    } else if (keys.size > 0) await directory.update((latest) => withKeys(latest, keys), { actor: 'dev-bootstrap' })
+    if (keys.size > 0)
+      logger.info({ participants: [...keys.keys()] }, 'development mode: partner keys (DATA_DIR/partner-keys) registered in the directory')
     return await directory.current()
   } catch (error) {
     // e.g. --no-migrate on an empty database: serve anyway (not ready), with no dev clients

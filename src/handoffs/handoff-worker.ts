@@ -7,7 +7,7 @@ import type { SigningThread } from '../crypto/signing-thread.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { ReportFormat } from '../directory/participant.ts'
 import type { CanonicalReport } from '../intake/report.ts'
-import type { DestinationKind, RuleReason } from '../routing/index.ts'
+import { sharesContact, type DestinationKind, type RuleReason } from '../routing/index.ts'
 import { commitChange, type AuditEvent } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
 import { givePlaces, type InboxSignals } from './inbox-signals.ts'
@@ -102,8 +102,8 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
 
   function reportFor(row: Claimed): CanonicalReport {
     const report = row.canonical
-    // the reporter's contact goes only to law enforcement, only with consent (the projection decides the rest)
-    if (row.kind !== 'law_enforcement' || !row.contact_sealed || report.reporter.consent_to_contact !== true) return report
+    // the reporter's contact is unsealed only for a kind the reporter agreed to share it with (the projection decides the rest)
+    if (!row.contact_sealed || !row.kind || !sharesContact(report, row.kind)) return report
     const contact = JSON.parse(sealer.open('reporter-contact', row.contact_sealed, row.report_id).toString('utf8'))
     return { ...report, reporter: { ...report.reporter, contact } } as CanonicalReport
   }

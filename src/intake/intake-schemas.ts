@@ -10,6 +10,8 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 export const SCHEMA_BASE = 'https://schemas.hotline-gateway.example/'
 export const REPORT_SCHEMA_ID = `${SCHEMA_BASE}report.v1.json`
 export const DSA_NOTICE_SCHEMA_ID = `${SCHEMA_BASE}dsa-notice.v1.json`
+/** A notice sent to the gateway: one that carries the bona fide statement. */
+export const SUBMITTED_DSA_NOTICE_SCHEMA_ID = `${DSA_NOTICE_SCHEMA_ID}#/$defs/submitted`
 
 /** The schema files intake owns (paths below schemas/); every $ref in them resolves inside this list. */
 export const INTAKE_SCHEMA_FILES = [

@@ -25,8 +25,23 @@ export interface ReporterContact {
 
 /** Anonymous reporters carry no contact data at all; identified reporters must give some. */
 export type Reporter =
-  | { anonymous: true; contact?: never; consent_to_contact?: false; bona_fide_statement?: boolean }
-  | { anonymous: false; contact: ReporterContact; consent_to_contact?: boolean; bona_fide_statement?: boolean }
+  | {
+      anonymous: true
+      contact?: never
+      consent_to_contact?: false
+      bona_fide_statement?: boolean
+      share_contact_with_platform?: false
+      /** Set by projections: the reporter gave contact data this recipient is not given. */
+      contact_withheld?: true
+    }
+  | {
+      anonymous: false
+      contact: ReporterContact
+      consent_to_contact?: boolean
+      bona_fide_statement?: boolean
+      share_contact_with_platform?: boolean
+      contact_withheld?: never
+    }
 
 export type IncidentType =
   | 'child_pornography'

@@ -2,6 +2,13 @@ import type { HandoffItem } from './verify-handoff.ts'
 import type { RetractionItem } from './verify-retraction.ts'
 import { ReceiverError } from './receiver-error.ts'
 
+/** A participant as the directory lists it (schemas/participant.v1.json); the kit reads only its keys. */
+export interface DirectoryEntry {
+  id: string
+  keys?: { jwks: { keys: object[] } } | { jwks_uri: string }
+  [field: string]: unknown
+}
+
 export interface GatewayClientOptions {
   gateway: string | URL
   /** The partner's access token (client credentials from the gateway's OIDC issuer), or how to get a current one. */
@@ -42,6 +49,11 @@ export function gatewayClient(options: GatewayClientOptions) {
     postRetractionReceipt: (id: string, receipt: string) =>
       call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/retraction-receipt`, { receipt }),
     postStatus: (id: string, status: string) => call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/status`, { status }),
+    /** The directory entry of `id` in the version in force (any participant may read the directory). */
+    participant: async (id: string) =>
+      (await call<{ directory: { participants: DirectoryEntry[] } }>('GET', '/v1/directory')).directory.participants.find((p) => p.id === id),
+    /** Replaces one directory entry: a new directory version (needs directory:admin). */
+    putParticipant: (entry: DirectoryEntry) => call<{ version: number }>('PUT', `/v1/directory/participants/${encodeURIComponent(entry.id)}`, entry),
   }
 }
 

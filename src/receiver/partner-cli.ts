@@ -4,11 +4,12 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { devPartnerKeyFile, devTokenSource, readDevSession, type DevSession } from './dev-session.ts'
 import { fileStore, SAVED_JWKS } from './file-store.ts'
-import { gatewayClient } from './gateway-client.ts'
+import { gatewayClient, type DirectoryEntry } from './gateway-client.ts'
 import { remoteJwks, staticJwks } from './gateway-jwks.ts'
 import { signStatus } from './messages.ts'
-import { generatePartnerKey, readPartnerKey, writePartnerKey } from './partner-key.ts'
+import { generatePartnerKey, readPartnerKey, writePartnerKey, type PartnerKey } from './partner-key.ts'
 import { pushHandler } from './push-handler.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { createReceiver } from './receiver.ts'
@@ -17,9 +18,11 @@ import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 
 export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
-  hotline-gateway partner keygen --participant ID --out FILE
+  hotline-gateway partner keygen --participant ID --out FILE [--register [--gateway URL]]
       Makes an Ed25519 signing key (private JWK, file mode 0600) and prints its public JWK and the
-      directory snippet the gateway's administrator adds to your participant entry.
+      directory snippet the gateway's administrator adds to your participant entry. With --register,
+      adds it to the entry itself (PUT /v1/directory/participants/ID): needs an administrator's token
+      (directory:admin), or a development gateway.
   hotline-gateway partner serve --key FILE --gateway URL (--out DIR | --forward URL) [--port N] [--host H]
                                 [--tls-cert FILE --tls-key FILE] [--public-url URL]
       A push endpoint: checks each request's RFC 9421 signature against the gateway's JWKS, its
@@ -39,6 +42,9 @@ export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same c
 
 Calls to the gateway's API (pull, status) need your access token (client credentials from the
 gateway's OIDC issuer): --token or HOTLINE_GATEWAY_TOKEN.
+Development: against a gateway started with npm start (no OIDC_ISSUER) in the same directory
+(DATA_DIR, default ./data), --participant ID is enough: the key (DATA_DIR/partner-keys/ID.json),
+--gateway and the token come from what that gateway left in DATA_DIR/dev-session.json.
 Exit status: 0 done; 1 a check failed or the gateway refused; 2 wrong usage.`
 
 const OPTIONS = {
@@ -53,6 +59,7 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'public-url': { type: 'string' },
   once: { type: 'boolean', default: false },
+  register: { type: 'boolean', default: false },
   reason: { type: 'string' },
   jwks: { type: 'string' },
   token: { type: 'string' },
@@ -93,13 +100,27 @@ async function keygen(values: Values): Promise<number> {
   await writePartnerKey(need(values, 'out'), privateJwk)
   console.log(`private key written to ${values.out} (mode 0600): keep it there, never send it\n`)
   console.log(`public JWK:\n${JSON.stringify(publicJwk, null, 2)}\n`)
+  if (values.register) return register(participant, publicJwk, values)
   console.log(`directory snippet for participant ${participant} (the gateway administrator adds it, then directory import):`)
   console.log(JSON.stringify({ id: participant, keys: { jwks: { keys: [publicJwk] } } }, null, 2))
   return 0
 }
 
+/** Adds the public JWK to the participant's inline keys (a new directory version), as an administrator. */
+async function register(participant: string, publicJwk: object, values: Values): Promise<number> {
+  const dev = await devSession()
+  const client = gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, dev?.admin) })
+  const entry = await client.participant(participant)
+  if (!entry) throw new UsageError(`the gateway's directory has no participant ${participant}`)
+  if (entry.keys && 'jwks_uri' in entry.keys) throw new UsageError(`${participant} publishes its keys at ${entry.keys.jwks_uri}: add the key there`)
+  const keys = [...(entry.keys?.jwks.keys ?? []), publicJwk]
+  const changed = await client.putParticipant({ ...entry, keys: { jwks: { keys } } } as DirectoryEntry)
+  console.log(`registered: ${participant} has ${keys.length} key(s) in directory version ${changed.version}`)
+  return 0
+}
+
 async function serve(values: Values): Promise<number> {
-  const receiver = await receiverFrom(values)
+  const receiver = await receiverFrom(values, await devSession())
   const handler = pushHandler(receiver, {
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     onRefused: (error) => console.error(`refused: ${error.code}: ${error.message}`),
@@ -114,8 +135,9 @@ async function serve(values: Values): Promise<number> {
 }
 
 async function pull(values: Values): Promise<number> {
-  const receiver = await receiverFrom(values)
-  const client = gatewayClient({ gateway: need(values, 'gateway'), token: token(values) })
+  const dev = await devSession()
+  const receiver = await receiverFrom(values, dev)
+  const client = gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, participantClient(values, dev)) })
   let cursor: string | undefined
   for (;;) {
     // a long poll: the gateway answers as soon as something new is signed for us (or after 30 s)
@@ -130,8 +152,9 @@ async function pull(values: Values): Promise<number> {
 }
 
 async function status(handoffId: string, value: string, values: Values): Promise<number> {
-  const key = await readPartnerKey(need(values, 'key'))
-  const client = gatewayClient({ gateway: need(values, 'gateway'), token: token(values) })
+  const dev = await devSession()
+  const key = await keyFor(values, dev)
+  const client = gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, participantClient(values, dev)) })
   const handoff = await client.handoff(handoffId)
   const answer = await client.postStatus(handoffId, signStatus(key, handoff, value, values.reason))
   console.log(`status ${value} posted for handoff ${handoffId} (now ${answer.state})`)
@@ -151,9 +174,9 @@ async function verify(file: string, values: Values): Promise<number> {
 }
 
 /** A receiver with the CLI's storage: files in --out (receipts too, so a restart answers re-sends the same), or --forward. */
-async function receiverFrom(values: Values) {
-  const key = await readPartnerKey(need(values, 'key'))
-  const gateway = need(values, 'gateway')
+async function receiverFrom(values: Values, dev: DevSession | undefined) {
+  const key = await keyFor(values, dev)
+  const gateway = gatewayUrl(values, dev)
   if (!values.out === !values.forward) throw new UsageError('give one of --out DIR or --forward URL')
   const store = values.out ? fileStore(values.out) : undefined
   const keys = remoteJwks(gateway)
@@ -181,10 +204,33 @@ async function forwardJson(url: string, body: object): Promise<void> {
   if (!res.ok) throw new Error(`forwarding to your system failed: HTTP ${res.status}`)
 }
 
-function token(values: Values): string {
+/** --token, HOTLINE_GATEWAY_TOKEN, or (development) tokens for `clientId` from the dev issuer. */
+function tokenFor(values: Values, dev: DevSession | undefined, clientId: string | undefined): string | (() => Promise<string>) {
   const value = values.token ?? process.env.HOTLINE_GATEWAY_TOKEN
-  if (!value) throw new UsageError('an access token is needed: --token or HOTLINE_GATEWAY_TOKEN')
-  return value
+  if (value) return value
+  if (dev && clientId) return devTokenSource(dev, clientId)
+  throw new UsageError('an access token is needed: --token or HOTLINE_GATEWAY_TOKEN')
+}
+
+const dataDir = (): string => process.env.DATA_DIR || './data'
+
+/** A development gateway's session in DATA_DIR (./data unless set), outside production. */
+async function devSession(): Promise<DevSession | undefined> {
+  return process.env.NODE_ENV === 'production' ? undefined : readDevSession(dataDir())
+}
+
+function gatewayUrl(values: Values, dev: DevSession | undefined): string {
+  return values.gateway ?? dev?.gateway ?? need(values, 'gateway')
+}
+
+/** --key, or (development, with --participant) the key the development gateway made for it. */
+async function keyFor(values: Values, dev: DevSession | undefined): Promise<PartnerKey> {
+  if (values.key || !dev || !values.participant) return readPartnerKey(need(values, 'key'))
+  return readPartnerKey(devPartnerKeyFile(dataDir(), values.participant))
+}
+
+function participantClient(values: Values, dev: DevSession | undefined): string | undefined {
+  return values.participant ? dev?.participants[values.participant] : undefined
 }
 
 function need(values: Values, option: keyof Values): string {

@@ -19,5 +19,5 @@ export {
   type HostingFact,
   type HostingSource,
 } from './hosting.ts'
-export { project, type PlatformNoticeContent, type ProjectOptions } from './projection.ts'
+export { project, sharesContact, type PlatformNoticeContent, type ProjectOptions } from './projection.ts'
 export { GeoDatabaseError, ProjectionError, RouterConfigError, RoutingRulesError, type RuleProblem } from './errors.ts'

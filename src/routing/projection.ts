@@ -3,20 +3,28 @@ import type { CanonicalReport, Locator } from '../intake/report-types.ts'
 import type { DestinationKind } from './eligibility.ts'
 import { ProjectionError } from './errors.ts'
 
-/** What a platform is sent: the content of a notice, nothing of the reporter or the case. */
+/** What a platform is sent: the content of a notice, nothing of the case, the reporter only as they agreed. */
 export interface PlatformNoticeContent {
-  items: Array<{ url: string } | { locator: Locator }>
+  items: Array<({ url: string } | { locator: Locator }) & { context?: string }>
   incident?: { legal_ground?: string; explanation?: string }
+  reporter?: { bona_fide_statement?: boolean; contact?: { name?: string; email?: string }; contact_withheld?: true }
 }
 
 export interface ProjectOptions {
   /**
-   * The reporter's consent to be contacted, as the caller holds it. It can only withhold: consent
-   * counts when the report records it (reporter.consent_to_contact) and this is not false.
+   * The reporter's consent, as the caller holds it. It can only withhold: consent counts when the
+   * report records it (the kind's `consent` field, reporter.consent_to_contact by default) and this is not false.
    */
   consent?: boolean
   /** Indexes into report.items (a destination's `items`): only these items are sent. Default: all. */
   items?: readonly number[]
+}
+
+interface Projection {
+  plain: Rules
+  consented: Rules
+  /** The reporter field whose `true` selects `consented`. */
+  consent: string[]
 }
 
 interface Rules {
@@ -30,10 +38,10 @@ type Tree = true | Map<string, Tree>
 const SPEC_FILE = new URL('../../schemas/projections.v1.json', import.meta.url)
 const KINDS: readonly DestinationKind[] = ['hotline', 'law_enforcement', 'platform']
 
-let compiled: Map<string, { plain: Rules; consented: Rules }> | undefined
+let compiled: Map<string, Projection> | undefined
 
 /** The projections declared in schemas/projections.v1.json, read once per process (they are code, not configuration). */
-function projections(): Map<string, { plain: Rules; consented: Rules }> {
+function projections(): Map<string, Projection> {
   compiled ??= compileProjections(JSON.parse(readFileSync(SPEC_FILE, 'utf8'))['x-projection'])
   return compiled
 }
@@ -48,12 +56,28 @@ export function project(report: CanonicalReport, kind: DestinationKind, options?
 export function project(report: CanonicalReport, kind: DestinationKind, options: ProjectOptions = {}): CanonicalReport | PlatformNoticeContent {
   const spec = projections().get(kind)
   if (spec === undefined) throw new ProjectionError('PROJECTION_UNKNOWN_KIND', `no projection for destination kind "${kind}"`)
-  const consent = report.reporter.consent_to_contact === true && options.consent !== false
-  const rules = consent ? spec.consented : spec.plain
+  const rules = consented(report, spec) && options.consent !== false ? spec.consented : spec.plain
   const source = options.items === undefined ? report : { ...report, items: pick(report, options.items) }
   const out = (keep(source, rules.keep) ?? {}) as Record<string, unknown>
   for (const [path, value] of rules.set) setAt(out, path, value)
+  // A reporter who gave contact data that this recipient is not given is not the same as one who
+  // gave none: the recipient is told (a platform then knows the notifier exists but stays unnamed).
+  const reporter = out.reporter as Record<string, unknown> | undefined
+  if (report.reporter.anonymous === false && reporter?.contact === undefined) setAt(out, ['reporter', 'contact_withheld'], true)
   return out as unknown as CanonicalReport | PlatformNoticeContent
+}
+
+/**
+ * Whether a destination of `kind` is to be given the reporter's contact (which the gateway keeps
+ * sealed, apart from the report): the reporter agreed to what that kind's projection names.
+ */
+export function sharesContact(report: CanonicalReport, kind: DestinationKind): boolean {
+  const spec = projections().get(kind)
+  return spec !== undefined && spec.consented !== spec.plain && consented(report, spec)
+}
+
+function consented(report: CanonicalReport, spec: Projection): boolean {
+  return (report.reporter as unknown as Record<string, unknown>)[spec.consent[1]!] === true
 }
 
 function pick(report: CanonicalReport, indexes: readonly number[]): CanonicalReport['items'] {
@@ -96,15 +120,17 @@ function setAt(target: Record<string, unknown>, path: string[], value: unknown):
 }
 
 /** Exported for tests of the spec format; `project` uses the declared file. */
-export function compileProjections(declared: unknown): Map<string, { plain: Rules; consented: Rules }> {
+export function compileProjections(declared: unknown): Map<string, Projection> {
   if (declared === null || typeof declared !== 'object') throw invalid('x-projection must be an object of destination kinds')
-  const out = new Map<string, { plain: Rules; consented: Rules }>()
+  const out = new Map<string, Projection>()
   for (const kind of KINDS) {
     const entry = (declared as Record<string, unknown>)[kind] as Record<string, unknown> | undefined
     if (entry === undefined) throw invalid(`x-projection declares nothing for ${kind}`)
     const plain = compileRules(entry, kind)
     const consented = entry.with_consent === undefined ? plain : compileRules(entry.with_consent as Record<string, unknown>, `${kind}.with_consent`)
-    out.set(kind, { plain, consented })
+    const consent = segments(entry.consent ?? '/reporter/consent_to_contact', `${kind}.consent`)
+    if (consent.length !== 2 || consent[0] !== 'reporter') throw invalid(`${kind}.consent must point at a field of /reporter`)
+    out.set(kind, { plain, consented, consent })
   }
   return out
 }

@@ -224,7 +224,7 @@ function referral(): CanonicalReport {
 
 const FIXTURE_BODIES: Record<string, () => unknown> = {
   'schemas/report.v1.json': referral,
-  'schemas/dsa-notice.v1.json': () => fixtureJson('dsa-notice.json'),
+  'schemas/dsa-notice.v1.json#/$defs/submitted': () => fixtureJson('dsa-notice.json'),
   'schemas/report-batch.json': () => ({
     reports: [referral(), fixtureJson('report-anonymous.json')],
   }),

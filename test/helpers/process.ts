@@ -89,3 +89,12 @@ function baseEnv(): NodeJS.ProcessEnv {
   const { PATH, HOME, TMPDIR } = process.env
   return { PATH, HOME, TMPDIR, NODE_ENV: 'test', LOG_LEVEL: 'info' }
 }
+
+/** Waits (polling every 100 ms) until `check` holds; gives up after `ms`, naming `what`. */
+export async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

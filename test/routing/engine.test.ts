@@ -19,10 +19,18 @@ function route(r: CanonicalReport, sender = 'nl-hotline', options: { handed?: st
   })
 }
 
-t.test('the default policy is the six rules of issue 5, in order', async (t) => {
+t.test('the default policy is the six rules of issue 5 and the DSA notice rule, in order', async (t) => {
   t.strictSame(
     POLICY.rules.map((r) => r.id),
-    ['imminent-danger', 'hosting-country-hotline', 'home-hosted-illegal', 'no-hotline-in-hosting-country', 'hosting-unknown', 'platform-notice'],
+    [
+      'imminent-danger',
+      'hosting-country-hotline',
+      'home-hosted-illegal',
+      'no-hotline-in-hosting-country',
+      'hosting-unknown',
+      'platform-notice',
+      'dsa-notice-to-platform',
+    ],
   )
   t.equal(router.rulesetVersion, POLICY.version)
 })
@@ -141,6 +149,37 @@ t.test('each rule of the default policy, over the example directory', async (t) 
       name: '6: no notice for an unassessed item',
       report: report([item({ country: 'US', platform: 'ExampleTube' })]),
       sent: [['us-hotline', [0]]],
+      rules: {},
+    },
+    {
+      name: '7: a DSA Art. 16 notice naming a platform that takes notices -> the platform, unclassified, beside the home hotline',
+      report: report([item({ platform: 'ExampleTube' })], { source: { source_type: 'article_16' } }),
+      sent: [
+        ['be-hotline', [0]],
+        ['exampletube', [0]],
+      ],
+      rules: { exampletube: ['dsa-notice-to-platform'] },
+    },
+    {
+      name: "7: a trusted flagger's notice too, from the home hotline (which is not sent its own report)",
+      report: report([item({ platform: 'exampletube.example.com' })], { source: { source_type: 'trusted_flagger' } }),
+      sender: 'be-hotline',
+      sent: [['exampletube', [0]]],
+      rules: { exampletube: ['dsa-notice-to-platform'] },
+    },
+    {
+      name: '6 and 7: a notice a hotline classified illegal reaches the platform once, for both reasons',
+      report: report([item({ country: 'US', platform: 'ExampleTube' }, ILLEGAL)], { source: { source_type: 'article_16' } }),
+      sent: [
+        ['us-hotline', [0]],
+        ['exampletube', [0]],
+      ],
+      rules: { exampletube: ['platform-notice', 'dsa-notice-to-platform'] },
+    },
+    {
+      name: '7: no notice for a hotline report that is not a DSA notice and is unassessed',
+      report: report([item({ platform: 'ExampleTube' })], { source: { source_type: 'hotline' } }),
+      sent: [['be-hotline', [0]]],
       rules: {},
     },
     {
@@ -452,7 +491,7 @@ t.test('decisions record the facts and the versions they were made with', async 
     directory: changedDirectory({}, 7),
   })
   t.equal(decision.directory_version, 7)
-  t.equal(decision.ruleset_version, 'default-2026.1')
+  t.equal(decision.ruleset_version, 'default-2026.2')
   t.strictSame(decision.facts.items, [
     { index: 0, hosting_country: 'DE', source: 'sender', confidence: 'high' },
     { index: 1, hosting_country: 'US', source: 'hosting_ip', confidence: 'medium' },

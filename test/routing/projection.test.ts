@@ -20,6 +20,10 @@ type Expect = typeof K | typeof D | { set: unknown }
 const ALL: Record<View, Expect> = { hotline: K, law_enforcement: K, law_enforcement_consented: K, platform: K }
 const NOT_PLATFORM: Record<View, Expect> = { ...ALL, platform: D }
 const CONSENTED_ONLY: Record<View, Expect> = { hotline: D, law_enforcement: D, law_enforcement_consented: K, platform: D }
+/** The reporter of the full report agreed to share their name and email with a platform too. */
+const SHARED: Record<View, Expect> = { ...CONSENTED_ONLY, platform: K }
+/** Fields a sender's report does not fill with the others: a projection sets them. */
+const SET_BY_PROJECTIONS = ['/reporter/contact_withheld']
 const EXPECTED: Record<string, Record<View, Expect>> = {
   '/schema_version': NOT_PLATFORM,
   '/channel': NOT_PLATFORM,
@@ -27,11 +31,13 @@ const EXPECTED: Record<string, Record<View, Expect>> = {
   '/source/external_id': NOT_PLATFORM,
   '/source/prior_report_refs/*': NOT_PLATFORM,
   '/reporter/anonymous': { hotline: { set: true }, law_enforcement: { set: true }, law_enforcement_consented: K, platform: D },
-  '/reporter/contact/name': CONSENTED_ONLY,
-  '/reporter/contact/email': CONSENTED_ONLY,
+  '/reporter/contact/name': SHARED,
+  '/reporter/contact/email': SHARED,
   '/reporter/contact/phone': CONSENTED_ONLY,
   '/reporter/consent_to_contact': CONSENTED_ONLY,
-  '/reporter/bona_fide_statement': NOT_PLATFORM,
+  '/reporter/bona_fide_statement': ALL,
+  '/reporter/share_contact_with_platform': CONSENTED_ONLY,
+  '/reporter/contact_withheld': NOT_PLATFORM,
   '/incident/type': NOT_PLATFORM,
   '/incident/annotations/*': NOT_PLATFORM,
   '/incident/occurred_at': NOT_PLATFORM,
@@ -44,7 +50,7 @@ const EXPECTED: Record<string, Record<View, Expect>> = {
   '/items/*/locator/type': ALL,
   '/items/*/locator/value': ALL,
   '/items/*/content_type': NOT_PLATFORM,
-  '/items/*/context': NOT_PLATFORM,
+  '/items/*/context': ALL,
   '/items/*/hashes/*/alg': NOT_PLATFORM,
   '/items/*/hashes/*/value': NOT_PLATFORM,
   '/items/*/hosting/ip': NOT_PLATFORM,
@@ -95,7 +101,11 @@ t.test('the full report is a valid report with every field report.v1.json declar
   t.ok(validate(FULL), JSON.stringify(validate.errors))
   const report = schemaFiles.find((f) => f.path === 'report.v1.json')!.schema
   const declared = [...new Set(declaredLeaves(report, report))].sort()
-  t.strictSame([...new Set(leaves(FULL).map(([p]) => pattern(p)))].sort(), declared, 'the fixture fills every field')
+  t.strictSame(
+    [...new Set(leaves(FULL).map(([p]) => pattern(p)))].sort(),
+    declared.filter((p) => !SET_BY_PROJECTIONS.includes(p)),
+    'the fixture fills every field a sender fills',
+  )
   t.strictSame(Object.keys(EXPECTED).sort(), declared, 'the expectations name every field')
 })
 
@@ -109,33 +119,36 @@ t.test('each destination kind gets only what it needs, field by field', async (t
       else if (expect === K) t.strictSame(projected.get(pointer), value, `${v}: ${pointer} is kept`)
       else t.strictSame(projected.get(pointer), expect.set, `${v}: ${pointer} is set`)
     }
-    for (const pointer of projected.keys()) t.ok(source.has(pointer), `${v}: ${pointer} comes from the report`)
+    const withheld = v === 'hotline' || v === 'law_enforcement'
+    t.equal(projected.get('/reporter/contact_withheld'), withheld ? true : undefined, `${v}: says whether the contact is withheld`)
+    for (const pointer of projected.keys()) {
+      if (pointer !== '/reporter/contact_withheld') t.ok(source.has(pointer), `${v}: ${pointer} comes from the report`)
+    }
   }
 })
 
 t.test('the platform notice in full, and the reporter each kind sees', async (t) => {
   t.strictSame(project(FULL, 'platform'), {
-    items: [{ url: 'https://example.org/forum/thread/17#post-3' }, { locator: { type: 'username', value: '@made_up_example_account' } }],
+    items: [
+      { url: 'https://example.org/forum/thread/17#post-3', context: 'Made-up test context: gallery linked from the first post.' },
+      { locator: { type: 'username', value: '@made_up_example_account' }, context: 'Made-up test context: the account that invites to the group.' },
+    ],
     incident: {
       legal_ground: 'Directive 2011/93/EU, Article 5 (made-up test reference)',
       explanation: 'Made-up test explanation: the gallery shows sexualised images of prepubescent children.',
     },
+    reporter: { contact: { name: 'Sam Example', email: 'sam.reporter@example.net' }, bona_fide_statement: true },
   })
-  t.strictSame(project(FULL, 'hotline').reporter, { anonymous: true, bona_fide_statement: true })
+  const withheld = { anonymous: true, bona_fide_statement: true, contact_withheld: true }
+  t.strictSame(project(FULL, 'hotline').reporter, withheld)
   t.strictSame(project(FULL, 'law_enforcement').reporter, FULL.reporter, 'the reporter consented: police may contact them')
-  t.strictSame(
-    project(FULL, 'law_enforcement', { consent: false }).reporter,
-    { anonymous: true, bona_fide_statement: true },
-    'the caller may withhold',
-  )
-  const refused = { ...FULL, reporter: { ...FULL.reporter, consent_to_contact: false } } as CanonicalReport
-  t.strictSame(
-    project(refused, 'law_enforcement', { consent: true }).reporter,
-    { anonymous: true, bona_fide_statement: true },
-    'but never grant what the reporter did not',
-  )
+  t.strictSame(project(FULL, 'law_enforcement', { consent: false }).reporter, withheld, 'the caller may withhold')
+  const refused = { ...FULL, reporter: { ...FULL.reporter, consent_to_contact: false, share_contact_with_platform: false } } as CanonicalReport
+  t.strictSame(project(refused, 'law_enforcement', { consent: true }).reporter, withheld, 'but never grant what the reporter did not')
+  t.strictSame(project(refused, 'platform').reporter, { bona_fide_statement: true, contact_withheld: true }, 'nor to a platform')
   const anonymous = { ...FULL, reporter: { anonymous: true } } as CanonicalReport
-  t.strictSame(project(anonymous, 'law_enforcement').reporter, { anonymous: true })
+  t.strictSame(project(anonymous, 'law_enforcement').reporter, { anonymous: true }, 'an anonymous reporter withheld nothing')
+  t.equal(project(anonymous, 'platform').reporter, undefined)
 })
 
 t.test('projections are valid documents for their kind (schemas/projections.v1.json $defs)', async (t) => {
@@ -153,7 +166,9 @@ t.test('projections are valid documents for their kind (schemas/projections.v1.j
 })
 
 t.test('a destination is sent only its items', async (t) => {
-  t.strictSame(project(FULL, 'platform', { items: [0] }).items, [{ url: 'https://example.org/forum/thread/17#post-3' }])
+  t.strictSame(project(FULL, 'platform', { items: [0] }).items, [
+    { url: 'https://example.org/forum/thread/17#post-3', context: 'Made-up test context: gallery linked from the first post.' },
+  ])
   t.strictSame(project(FULL, 'hotline', { items: [1] }).items, [structuredClone(FULL.items[1])])
   t.strictSame(project(FULL, 'hotline', { items: [1, 0, 1] }).items.length, 2, 'report order, each once')
   t.throws(() => project(FULL, 'hotline', { items: [2] }), { code: 'PROJECTION_BAD_ITEMS' })
@@ -178,4 +193,7 @@ t.test('the projection declaration is checked', async (t) => {
   t.throws(() => compileProjections(withoutPlatform), { code: 'PROJECTION_SPEC_INVALID' })
   t.throws(() => compileProjections({ ...declared, hotline: { keep: ['reporter'] } }), { code: 'PROJECTION_SPEC_INVALID' })
   t.throws(() => compileProjections(null), { code: 'PROJECTION_SPEC_INVALID' })
+  t.throws(() => compileProjections({ ...declared, platform: { ...declared.platform, consent: '/incident/type' } }), {
+    code: 'PROJECTION_SPEC_INVALID',
+  })
 })

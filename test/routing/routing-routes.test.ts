@@ -141,13 +141,13 @@ t.test('rule sets are versioned data: the default policy is version 1, admins pu
   const admin = await ctx.auth('gateway-admin')
   const current = await ctx.app.inject({ method: 'GET', url: '/v1/routing/rules', headers: await ctx.auth('be-hotline') })
   t.equal(current.statusCode, 200)
-  t.match(current.json(), { version: 1, created_by: 'default-policy', rules: { version: 'default-2026.1' } })
+  t.match(current.json(), { version: 1, created_by: 'default-policy', rules: { version: 'default-2026.2' } })
   t.equal(current.headers.etag, '"v1"')
   const rules = current.json().rules
   const trimmed = { ...rules, version: 'no-platform-notices', rules: rules.rules.filter((r: { id: string }) => r.id !== 'platform-notice') }
   const published = await ctx.app.inject({ method: 'PUT', url: '/v1/routing/rules', headers: { ...admin, 'if-match': '"v1"' }, payload: trimmed })
   t.equal(published.statusCode, 200, published.body)
-  t.match(published.json(), { version: 2, summary: { label: { from: 'default-2026.1', to: 'no-platform-notices' }, removed: ['platform-notice'] } })
+  t.match(published.json(), { version: 2, summary: { label: { from: 'default-2026.2', to: 'no-platform-notices' }, removed: ['platform-notice'] } })
   const unknownFact = { ...trimmed, version: 'broken', rules: [{ ...trimmed.rules[0], when: { fact: 'item.colour', equals: 'red' } }] }
   const refused = await ctx.app.inject({ method: 'PUT', url: '/v1/routing/rules', headers: admin, payload: unknownFact })
   t.equal(refused.statusCode, 400)

@@ -1,7 +1,7 @@
 import type { PlatformNoticeContent } from '../../routing/projection.ts'
 import type { Ajv2020 } from 'ajv/dist/2020.js'
-import { compileIntakeSchema, DSA_NOTICE_SCHEMA_ID, sharedIntakeAjv } from '../intake-schemas.ts'
-import type { CanonicalReport, Channel, FieldError, IncidentType, ReportItem } from '../report-types.ts'
+import { compileIntakeSchema, SUBMITTED_DSA_NOTICE_SCHEMA_ID, sharedIntakeAjv } from '../intake-schemas.ts'
+import type { CanonicalReport, Channel, FieldError, IncidentType, Reporter, ReportItem } from '../report-types.ts'
 import { toFieldErrors } from '../../http/field-errors.ts'
 import { compact } from './compact.ts'
 import { FormatError } from './format-error.ts'
@@ -13,28 +13,41 @@ export const DSA_NOTICE_MEDIA_TYPE = 'application/vnd.hotline-gateway.dsa-notice
 export interface DsaNotice {
   /** Art. 16(2)(b): the exact URLs. */
   urls: string[]
+  /** Art. 16(2)(b): what identifies the content at every URL. */
   additional_information?: string
+  /** Art. 16(2)(b): what identifies the content at one URL. */
+  locations?: DsaLocation[]
   /** Art. 16(2)(a): the substantiated explanation. */
   explanation: string
   legal_ground?: string
   incident_type?: IncidentType
   /** Art. 16(2)(c): optional for child sexual abuse material. */
   notifier?: DsaNotifier
-  /** Art. 16(2)(d): always true. */
-  bona_fide_statement: true
+  /** The notifier is known to whoever sends the notice, and not named in it. */
+  contact_withheld?: true
+  /** Art. 16(2)(d): only when the notifier made it (always in a notice sent to the gateway). */
+  bona_fide_statement?: true
   platform?: string
 }
 
 export interface DsaNotifier {
   name?: string
   email: string
+  /** In a notice sent to the gateway: the platform it is passed on to may be given name and email. */
+  share_with_platform?: boolean
+}
+
+export interface DsaLocation {
+  url: string
+  additional_information: string
 }
 
 export type DsaNoticeValidation = { ok: true; notice: DsaNotice } | { ok: false; errors: FieldError[] }
 export type DsaNoticeValidator = (value: unknown) => DsaNoticeValidation
 
+/** Validates a notice sent to the gateway (schemas/dsa-notice.v1.json#/$defs/submitted). */
 export function createDsaNoticeValidator(ajv: Ajv2020): DsaNoticeValidator {
-  const validate = compileIntakeSchema<DsaNotice>(ajv, DSA_NOTICE_SCHEMA_ID)
+  const validate = compileIntakeSchema<DsaNotice>(ajv, SUBMITTED_DSA_NOTICE_SCHEMA_ID)
   return (value) => (validate(value) ? { ok: true, notice: value } : { ok: false, errors: toFieldErrors(validate.errors) })
 }
 
@@ -56,81 +69,92 @@ export interface FromDsaNoticeOptions {
 
 /**
  * Maps a DSA notice to a canonical report. The notice is validated first (so bona_fide_statement
- * false, a missing explanation or a data: URL are FormatErrors with JSON pointers); a notice
- * without notifier becomes an anonymous report, as Art. 16(2)(c) allows for CSAM.
+ * false, a missing explanation or a data: URL are FormatErrors with JSON pointers). What identifies
+ * the content (additional_information, locations) becomes each item's context, which a platform is
+ * sent; a notice without notifier becomes an anonymous report, as Art. 16(2)(c) allows for CSAM.
  */
 export function fromDsaNotice(input: unknown, opts: FromDsaNoticeOptions = {}): CanonicalReport {
   const checked = (opts.validator ?? validateDsaNotice)(input)
   if (!checked.ok) throw new FormatError('FORMAT_SCHEMA_VIOLATION', checked.errors)
   const notice = checked.notice
+  const contexts = locationContexts(notice)
   const sourceType = opts.sourceType ?? 'article_16'
   return {
     schema_version: '1',
     channel: opts.channel ?? (sourceType === 'trusted_flagger' ? 'trusted_flagger' : 'web_form'),
     source: { source_type: sourceType },
-    reporter:
-      notice.notifier === undefined
-        ? { anonymous: true, bona_fide_statement: true }
-        : { anonymous: false, contact: compact({ ...notice.notifier }), bona_fide_statement: true },
-    incident: compact({
-      type: notice.incident_type ?? 'child_pornography',
-      description: notice.additional_information,
-      legal_ground: notice.legal_ground,
-      explanation: notice.explanation,
-    }),
-    items: notice.urls.map((url) => compact({ url, hosting: notice.platform === undefined ? undefined : { platform: notice.platform } })),
+    reporter: notifierAsReporter(notice),
+    incident: compact({ type: notice.incident_type ?? 'child_pornography', legal_ground: notice.legal_ground, explanation: notice.explanation }),
+    items: notice.urls.map((url) =>
+      compact({
+        url,
+        context: contexts.get(url) ?? notice.additional_information,
+        hosting: notice.platform === undefined ? undefined : { platform: notice.platform },
+      }),
+    ),
   }
 }
 
-export interface ToDsaNoticeOptions {
-  /**
-   * Who sends the notice: the hotline or gateway operator. The reporter's own contact is never
-   * copied into a notice, because a platform must not learn who reported its user.
-   */
-  notifier?: DsaNotifier
+function notifierAsReporter(notice: DsaNotice): Reporter {
+  const bonaFide = notice.bona_fide_statement === true ? { bona_fide_statement: true } : {}
+  if (notice.notifier === undefined) return { anonymous: true, ...bonaFide, ...(notice.contact_withheld ? { contact_withheld: true } : {}) }
+  const { share_with_platform: share, ...contact } = notice.notifier
+  return { anonymous: false, contact, ...bonaFide, ...(share === true ? { share_contact_with_platform: true } : {}) }
 }
 
-/**
- * The notice a hosting provider receives for a report. Only URL items can be notified; the report
- * needs a substantiated explanation (Art. 16(2)(a)). Throws FormatError FORMAT_NOT_REPRESENTABLE otherwise.
- */
-export function toDsaNotice(report: CanonicalReport, opts: ToDsaNoticeOptions = {}): DsaNotice {
-  const urlItems = report.items.filter((item): item is ReportItem & { url: string } => item.url !== undefined)
+/** locations by URL; each must name one of the notice's urls, once. */
+function locationContexts(notice: DsaNotice): Map<string, string> {
+  const urls = new Set(notice.urls)
+  const contexts = new Map<string, string>()
   const problems: FieldError[] = []
-  if (urlItems.length === 0) problems.push({ pointer: '/items', message: 'a DSA notice needs at least one URL item' })
-  const explanation = report.incident.explanation
-  if (explanation === undefined) problems.push({ pointer: '/incident/explanation', message: 'is required for a DSA notice (Art. 16(2)(a))' })
-  if (problems.length > 0 || explanation === undefined) throw new FormatError('FORMAT_NOT_REPRESENTABLE', problems)
-  return compact({
-    urls: [...new Set(urlItems.map((item) => item.url))],
-    additional_information: report.incident.description,
-    explanation,
-    legal_ground: report.incident.legal_ground,
-    incident_type: report.incident.type,
-    notifier: opts.notifier === undefined ? undefined : compact({ ...opts.notifier }),
-    bona_fide_statement: true as const,
-    platform: urlItems.find((item) => item.hosting?.platform !== undefined)?.hosting?.platform,
+  notice.locations?.forEach(({ url, additional_information }, i) => {
+    if (!urls.has(url)) problems.push({ pointer: `/locations/${i}/url`, message: "must be one of the notice's urls" })
+    else if (contexts.has(url)) problems.push({ pointer: `/locations/${i}/url`, message: 'names a URL an earlier location names' })
+    contexts.set(url, additional_information)
   })
+  if (problems.length > 0) throw new FormatError('FORMAT_SCHEMA_VIOLATION', problems)
+  return contexts
 }
 
 /**
  * The notice a platform receives through the gateway: built only from the platform projection
- * (routing's `project(report, 'platform', { items })`), so it carries the item locations, the legal
- * ground and the explanation, and nothing else: no description, reporter or classification.
- * The notifier is the party sending it (the gateway or the hotline), never the original reporter.
+ * (routing's `project(report, 'platform', { items })`), so it carries what Art. 16(2) asks for and
+ * the reporter gave: the item locations with what identifies the content at each, the explanation
+ * and legal ground, the bona fide statement only when the reporter made it, and the reporter's name
+ * and email only when they agreed to share them (else `contact_withheld`, unless they were anonymous).
+ * Never the description, the classification or the case.
  */
-export function toPlatformNotice(content: PlatformNoticeContent, opts: ToDsaNoticeOptions = {}): DsaNotice {
-  const urls = content.items.flatMap((item) => ('url' in item ? [item.url] : []))
+export function toPlatformNotice(content: PlatformNoticeContent): DsaNotice {
+  const urlItems = content.items.flatMap((item) => ('url' in item ? [item] : []))
   const explanation = content.incident?.explanation
   const problems: FieldError[] = []
-  if (urls.length === 0) problems.push({ pointer: '/items', message: 'a DSA notice needs at least one URL item' })
+  if (urlItems.length === 0) problems.push({ pointer: '/items', message: 'a DSA notice needs at least one URL item' })
   if (explanation === undefined) problems.push({ pointer: '/incident/explanation', message: 'is required for a DSA notice (Art. 16(2)(a))' })
   if (problems.length > 0 || explanation === undefined) throw new FormatError('FORMAT_NOT_REPRESENTABLE', problems)
+  const reporter = content.reporter
+  const email = reporter?.contact?.email
   return compact({
-    urls: [...new Set(urls)],
+    urls: [...new Set(urlItems.map((item) => item.url))],
+    ...identification(urlItems),
     explanation,
     legal_ground: content.incident?.legal_ground,
-    notifier: opts.notifier === undefined ? undefined : compact({ ...opts.notifier }),
-    bona_fide_statement: true as const,
+    notifier: email === undefined ? undefined : compact({ name: reporter?.contact?.name, email }),
+    // a contact without an email cannot name a notifier (Art. 16(4) confirms receipt by email)
+    contact_withheld: email === undefined && (reporter?.contact_withheld === true || reporter?.contact !== undefined) ? (true as const) : undefined,
+    bona_fide_statement: reporter?.bona_fide_statement === true ? (true as const) : undefined,
   })
+}
+
+/** One context shared by every URL is the notice's additional_information; different ones are per-URL locations. */
+function identification(items: Array<{ url: string; context?: string }>): Pick<DsaNotice, 'additional_information' | 'locations'> {
+  const contexts = new Set(items.map((item) => item.context))
+  const [only] = contexts
+  if (contexts.size === 1) return only === undefined ? {} : { additional_information: only }
+  const seen = new Set<string>()
+  const locations = items.flatMap(({ url, context }) => {
+    if (context === undefined || seen.has(url)) return []
+    seen.add(url)
+    return [{ url, additional_information: context }]
+  })
+  return { locations }
 }

@@ -1,14 +1,23 @@
-import t from 'tap'
-import { createDsaNoticeValidator, fromDsaNotice, toDsaNotice, validateDsaNotice, type DsaNotice } from '../../../src/intake/formats/dsa-notice.ts'
+import t, { type Test } from 'tap'
+import {
+  createDsaNoticeValidator,
+  fromDsaNotice,
+  toPlatformNotice,
+  validateDsaNotice,
+  type DsaNotice,
+} from '../../../src/intake/formats/dsa-notice.ts'
+import { addIntakeSchemas, DSA_NOTICE_SCHEMA_ID } from '../../../src/intake/intake-schemas.ts'
 import { validateReport, type CanonicalReport } from '../../../src/intake/report.ts'
+import { project } from '../../../src/routing/projection.ts'
 import { fixtureJson, formatErrorOf, serverLikeAjv } from '../helpers.ts'
 
 type Json = any
 
 const notice = (): Json => fixtureJson<DsaNotice>('dsa-notice.json')
 
-t.test('a DSA notice maps to a canonical report', async (t) => {
+t.test("a DSA notice maps to a canonical report: what identifies the content is each item's context", async (t) => {
   const report = fromDsaNotice(notice())
+  const context = 'The images are in the first post and in the third attachment of the thread.'
   t.strictSame(report, {
     schema_version: '1',
     channel: 'web_form',
@@ -20,31 +29,50 @@ t.test('a DSA notice maps to a canonical report', async (t) => {
     },
     incident: {
       type: 'child_pornography',
-      description: 'The images are in the first post and in the third attachment of the thread.',
       legal_ground: 'Directive 2011/93/EU, Article 5(4); Strafgesetzbuch section 184b',
       explanation: 'The thread shows images of the sexual abuse of a prepubescent child: child sexual abuse material.',
     },
     items: [
-      { url: 'https://example.org/board/thread/4711', hosting: { platform: 'Example Board' } },
-      { url: 'https://example.org/board/thread/4711/attachment/3', hosting: { platform: 'Example Board' } },
+      { url: 'https://example.org/board/thread/4711', context, hosting: { platform: 'Example Board' } },
+      { url: 'https://example.org/board/thread/4711/attachment/3', context, hosting: { platform: 'Example Board' } },
     ],
   })
   t.equal(validateReport(report).ok, true, 'the mapped report is valid, article 16 rules included')
 })
 
-t.test('notice -> report -> notice gives the notice back', async (t) => {
-  const original = notice()
-  const back = toDsaNotice(fromDsaNotice(original), { notifier: original.notifier })
-  t.strictSame(back, original)
-  t.equal(validateDsaNotice(back).ok, true)
+t.test('a notice per URL: locations give one item its own context', async (t) => {
+  const n = notice()
+  n.locations = [{ url: n.urls[1], additional_information: 'The third attachment, a comment with a link.' }]
+  const report = fromDsaNotice(n)
+  t.same(
+    report.items.map((i) => i.context),
+    [n.additional_information, 'The third attachment, a comment with a link.'],
+  )
+  n.locations.push({ url: 'https://example.org/elsewhere', additional_information: 'x' }, { url: n.urls[1], additional_information: 'y' })
+  t.same(
+    formatErrorOf(() => fromDsaNotice(n)).errors.map((e) => e.pointer),
+    ['/locations/1/url', '/locations/2/url'],
+    'a location names one of the urls, once',
+  )
 })
 
-t.test('a notice without notifier is an anonymous report (Art. 16(2)(c))', async (t) => {
+t.test('the notifier is shared with the platform only when the notice says so', async (t) => {
+  const n = notice()
+  t.equal(fromDsaNotice(n).reporter.share_contact_with_platform, undefined)
+  n.notifier.share_with_platform = true
+  t.match(fromDsaNotice(n).reporter, { anonymous: false, contact: { email: 'notices@hotline.example.org' }, share_contact_with_platform: true })
+  t.notOk('share_with_platform' in (fromDsaNotice(n).reporter.contact ?? {}), 'the flag is not contact data')
+})
+
+t.test('a notice without notifier is an anonymous report (Art. 16(2)(c)); one that withheld it says so', async (t) => {
   const anonymous = notice()
   delete anonymous.notifier
   const report = fromDsaNotice(anonymous)
   t.same(report.reporter, { anonymous: true, bona_fide_statement: true })
   t.equal(validateReport(report).ok, true)
+  anonymous.contact_withheld = true
+  t.same(fromDsaNotice(anonymous).reporter, { anonymous: true, bona_fide_statement: true, contact_withheld: true })
+  t.equal(validateReport(fromDsaNotice(anonymous)).ok, true)
 })
 
 t.test('a trusted flagger notice is recorded as such', async (t) => {
@@ -68,6 +96,13 @@ const INVALID: Array<[string, (n: Json) => void, string]> = [
   ['notifier with a bad email', (n) => (n.notifier.email = 'hotline'), '/notifier/email'],
   ['unknown incident type', (n) => (n.incident_type = 'csam'), '/incident_type'],
   ['unknown property', (n) => (n.priority = 'high'), '/priority'],
+  ['a notifier and contact_withheld', (n) => (n.contact_withheld = true), '/contact_withheld'],
+  [
+    'additional information over 2000 characters (it becomes item context)',
+    (n) => (n.additional_information = 'where. '.repeat(300)),
+    '/additional_information',
+  ],
+  ['a location without its information', (n) => (n.locations = [{ url: n.urls[0] }]), '/locations/0/additional_information'],
 ]
 
 t.test('invalid notices are rejected with the pointer of the field', async (t) => {
@@ -84,32 +119,70 @@ t.test('invalid notices are rejected with the pointer of the field', async (t) =
   }
 })
 
-t.test('a report becomes the notice a platform receives', async (t) => {
+const sentNotice = serverLikeAjv()
+addIntakeSchemas(sentNotice)
+const validSent = sentNotice.getSchema(DSA_NOTICE_SCHEMA_ID)!
+
+/** The notice a platform is sent for `report`'s `items`, checked against schemas/dsa-notice.v1.json. */
+function platformNotice(t: Test, report: CanonicalReport, items?: number[]): DsaNotice {
+  const sent = toPlatformNotice(project(report, 'platform', items ? { items } : {}))
+  t.ok(validSent(sent), `a valid notice: ${JSON.stringify(validSent.errors)}`)
+  return sent
+}
+
+t.test('a report becomes the notice a platform receives: locations, context, explanation; no description', async (t) => {
   const report: CanonicalReport = fixtureJson('report-web-form.json')
-  const sent = toDsaNotice(report, { notifier: { name: 'Example Hotline', email: 'notices@hotline.example.org' } })
+  const sent = platformNotice(t, report)
   t.strictSame(sent, {
-    urls: ['https://example.org/board/thread/4711?utm_source=newsletter#post-12', 'https://example.net/comments/98765'],
-    additional_information: report.incident.description,
+    urls: [report.items[0]!.url, report.items[1]!.url],
+    locations: [
+      { url: report.items[0]!.url, additional_information: report.items[0]!.context },
+      { url: report.items[1]!.url, additional_information: report.items[1]!.context },
+    ],
     explanation: report.incident.explanation,
     legal_ground: report.incident.legal_ground,
-    incident_type: 'child_pornography',
-    notifier: { name: 'Example Hotline', email: 'notices@hotline.example.org' },
+    contact_withheld: true,
     bona_fide_statement: true,
-    platform: 'Example Board',
   })
-  t.equal(validateDsaNotice(sent).ok, true)
+  const text = JSON.stringify(sent)
+  for (const withheld of [
+    report.incident.description!,
+    'Alex Example',
+    'alex.reporter@example.net',
+    '+31201234567',
+    'trader_0815',
+    'nationally_illegal',
+    'Example Hosting',
+  ]) {
+    t.notOk(text.includes(withheld), `${withheld.slice(0, 30)} is not in the notice`)
+  }
+  t.strictSame(platformNotice(t, report, [1]).additional_information, report.items[1]!.context, "one item: its context is the notice's")
 })
 
-t.test("the reporter's contact is never passed on to the platform", async (t) => {
+t.test("the reporter's name and email go to the platform only when they agreed to share them", async (t) => {
   const report: CanonicalReport = fixtureJson('report-web-form.json')
-  const sent = toDsaNotice(report)
+  ;(report.reporter as { share_contact_with_platform?: boolean }).share_contact_with_platform = true
+  const sent = platformNotice(t, report, [0])
+  t.strictSame(sent.notifier, { name: 'Alex Example', email: 'alex.reporter@example.net' })
+  t.equal(sent.contact_withheld, undefined)
+  t.notOk(JSON.stringify(sent).includes('+31201234567'), 'never the phone')
+  const phoneOnly = structuredClone(report)
+  phoneOnly.reporter = { anonymous: false, contact: { phone: '+31201234567' }, share_contact_with_platform: true }
+  t.strictSame(platformNotice(t, phoneOnly, [0]).contact_withheld, true, 'a contact without email cannot name a notifier: withheld')
+})
+
+t.test('the bona fide statement only when the reporter made it; an anonymous reporter is not a withheld one', async (t) => {
+  const report: CanonicalReport = fixtureJson('report-web-form.json')
+  report.reporter = { anonymous: true }
+  const sent = platformNotice(t, report, [0])
+  t.equal(sent.bona_fide_statement, undefined, 'not asserted for a report that never made it')
+  t.equal(sent.contact_withheld, undefined)
   t.equal(sent.notifier, undefined)
-  t.notMatch(JSON.stringify(sent), 'alex.reporter@example.net')
 })
 
 t.test('reports a notice cannot express are refused', async (t) => {
   const noExplanation: CanonicalReport = fixtureJson('report-phone-operator.json')
-  const first = formatErrorOf(() => toDsaNotice(noExplanation))
+  const first = formatErrorOf(() => toPlatformNotice(project(noExplanation, 'platform')))
   t.equal(first.code, 'FORMAT_NOT_REPRESENTABLE')
   t.same(
     first.errors.map((e) => e.pointer),
@@ -118,23 +191,17 @@ t.test('reports a notice cannot express are refused', async (t) => {
   const locatorsOnly: CanonicalReport = fixtureJson('report-anonymous.json')
   locatorsOnly.items = locatorsOnly.items.filter((item) => item.locator !== undefined)
   t.same(
-    formatErrorOf(() => toDsaNotice(locatorsOnly)).errors.map((e) => e.pointer),
+    formatErrorOf(() => toPlatformNotice(project(locatorsOnly, 'platform'))).errors.map((e) => e.pointer),
     ['/items'],
   )
 })
 
-t.test('a platform gets a notice made from its projection only: locations, legal ground, explanation', async (t) => {
-  const { project } = await import('../../../src/routing/projection.ts')
-  const { toPlatformNotice } = await import('../../../src/intake/formats/dsa-notice.ts')
-  const report = fixtureJson('report-web-form.json')
-  const notice = toPlatformNotice(project(report, 'platform', { items: [0] }), {
-    notifier: { name: 'Example Hotline', email: 'notices@hotline.example.org' },
-  })
-  t.same(Object.keys(notice).sort(), ['bona_fide_statement', 'explanation', 'legal_ground', 'notifier', 'urls'])
-  t.same(notice.urls, [report.items[0]!.url])
-  t.equal(notice.explanation, report.incident.explanation)
-  const text = JSON.stringify(notice)
-  for (const withheld of [report.incident.description!, 'alex.reporter@example.net', 'trader_0815', 'nationally_illegal', report.items[1]!.url!]) {
-    t.notOk(text.includes(withheld), `${withheld.slice(0, 30)} is not in the notice`)
-  }
+t.test('notice -> report -> platform notice gives the notice back, when the notifier agreed to share', async (t) => {
+  const original = notice()
+  original.notifier.share_with_platform = true
+  const back = toPlatformNotice(project(fromDsaNotice(original), 'platform'))
+  const { share_with_platform: _, ...notifier } = original.notifier
+  const { platform: __, incident_type: ___, ...rest } = original
+  t.strictSame(back, { ...rest, notifier })
+  t.equal(validateDsaNotice(back).ok, true)
 })
