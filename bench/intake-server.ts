@@ -13,7 +13,7 @@ import { openDatabase } from '../src/db/database.ts'
 import { migrate, readMigrations } from '../src/db/migrate.ts'
 import { readDirectoryFile } from '../src/directory/directory-file.ts'
 import { createDirectoryService } from '../src/directory/directory-service.ts'
-import { EXAMPLE_DIRECTORY } from '../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../src/dev/dev-mode.ts'
 
 const [mode, databaseUrl, issuerUrl, audience] = process.argv.slice(2)
 // exit cleanly on SIGINT so that --cpu-prof can write its profile

@@ -12,7 +12,7 @@ import { ensureSigningKeys } from './keys/gateway-keys.ts'
 import type { Sealer } from './crypto/sealer.ts'
 import { loggerOptions } from './logging/logger.ts'
 import { createReadinessCheck } from './ops/health.ts'
-import { startDevAuth } from './auth/dev-mode.ts'
+import { startDevAuth } from './dev/dev-mode.ts'
 
 export interface ServeOptions {
   migrate: boolean

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { runCli } from '../helpers/process.ts'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import type { DirectoryDocument, Participant } from '../../src/directory/participant.ts'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'

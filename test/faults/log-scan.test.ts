@@ -1,5 +1,5 @@
 import t from 'tap'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
 import { startGateway } from '../helpers/process.ts'

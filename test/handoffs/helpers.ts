@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify'
 // key in the directory, the outbox worker stepped by the test, and the destination's signed messages.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { CompactSign, type JWK } from 'jose'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { sha256Hex } from '../../src/crypto/jws.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import type { DirectoryDocument, Participant } from '../../src/directory/participant.ts'

@@ -3,7 +3,7 @@ import { fixtureJson, fixtureText } from '../intake/helpers.ts'
 import { handoffTestApp, type HandoffTestApp } from './helpers.ts'
 
 const DSA = 'application/vnd.hotline-gateway.dsa-notice.v1+json'
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 /** A DSA notice from be-hotline about a comment under a video on ExampleTube. */
 function tubeNotice(patch: Json = {}): Json {

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'

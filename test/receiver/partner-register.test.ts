@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
 import { runCli, startGateway } from '../helpers/process.ts'
 

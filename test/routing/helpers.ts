@@ -1,4 +1,4 @@
-import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/dev/dev-mode.ts'
 import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import type { Participant } from '../../src/directory/participant.ts'
 import type { CanonicalReport, ReportItem } from '../../src/intake/report-types.ts'

@@ -1,7 +1,7 @@
 import type { PlatformNoticeContent } from '../../routing/projection.ts'
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { compileIntakeSchema, SUBMITTED_DSA_NOTICE_SCHEMA_ID, sharedIntakeAjv } from '../intake-schemas.ts'
-import type { CanonicalReport, Channel, FieldError, IncidentType, Reporter, ReportItem } from '../report-types.ts'
+import type { CanonicalReport, Channel, FieldError, IncidentType, Reporter } from '../report-types.ts'
 import { toFieldErrors } from '../../http/field-errors.ts'
 import { compact } from './compact.ts'
 import { FormatError } from './format-error.ts'

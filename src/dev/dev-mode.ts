@@ -9,9 +9,9 @@ import type { Database } from '../db/database.ts'
 import { readDirectoryFile } from '../directory/directory-file.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
 import { devPartnerKeyFile, writeDevSession } from '../receiver/dev-session.ts'
-import { KIND_CEILING } from './access.ts'
-import { TOKEN_PATH } from './dev-issuer-config.ts'
-import { devTokenHowTo, startDevIssuer } from './dev-issuer.ts'
+import { KIND_CEILING } from '../auth/access.ts'
+import { TOKEN_PATH } from '../auth/dev-issuer-config.ts'
+import { devTokenHowTo, startDevIssuer } from '../auth/dev-issuer.ts'
 import { devPartnerKeys, withKeys } from './dev-partners.ts'
 
 export const EXAMPLE_DIRECTORY = fileURLToPath(new URL('../../examples/directory.yaml', import.meta.url))

@@ -2,12 +2,13 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { devTokenSource, readDevSession, type DevSession } from '../../src/receiver/dev-session.ts'
+import { readDevSession, type DevSession } from '../../src/receiver/dev-session.ts'
+import { devTokenSource } from '../../src/receiver/dev-tokens.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { runCli, startGateway, until } from '../helpers/process.ts'
 import { fixtureJson } from '../intake/helpers.ts'
 
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 /** Calls the gateway as `client`, with a token from the development issuer (as the partner CLI gets them). */
 function caller(session: DevSession, client: string) {
