@@ -2,19 +2,9 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.ts'
 import { fixtureJson } from '../intake/helpers.ts'
+import { growth, samples } from '../helpers/metrics.ts'
 
 const DASHBOARD = new URL('../../deploy/grafana-dashboard.json', import.meta.url)
-
-/** `name{labels} value` lines of a Prometheus text exposition, by series (name plus labels as written). */
-function samples(text: string): Map<string, number> {
-  const series = new Map<string, number>()
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const at = line.lastIndexOf(' ')
-    series.set(line.slice(0, at), Number(line.slice(at + 1)))
-  }
-  return series
-}
 
 /** The metric families a text exposition declares (`# TYPE name kind`), with the sample names each yields. */
 function families(text: string): Set<string> {
@@ -48,7 +38,7 @@ t.test('/metrics: operators only, Prometheus text, what the process did and what
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   const after = samples(res.body)
-  const grew = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0)
+  const grew = growth(before, after)
   const channel = report.channel
   t.equal(grew(`hg_reports_total{channel="${channel}",outcome="accepted"}`), 1, 'the report is counted by channel and outcome')
   t.equal(grew(`hg_reports_total{channel="${channel}",outcome="replayed"}`), 1, 'and its replay as a replay')
