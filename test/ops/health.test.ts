@@ -8,6 +8,11 @@ import { startHandoffDelivery } from '../../src/handoffs/handoff-runtime.ts'
 import { createLoopHealth } from '../../src/ops/loop-health.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { startTcpProxy } from '../helpers/tcp-proxy.ts'
+import { EXAMPLE_DIRECTORY } from '../../src/auth/dev-mode.ts'
+import { readDirectoryFile } from '../../src/directory/directory-file.ts'
+import { gatewayEnv } from '../helpers/gateway-env.ts'
+import { samples } from '../helpers/metrics.ts'
+import { startGateway } from '../helpers/process.ts'
 
 /** Waits, without a deadline of its own (tap's timeout bounds it), until /readyz answers `status`. */
 async function readinessBecomes(app: Awaited<ReturnType<typeof buildTestApp>>['app'], status: number) {
@@ -60,4 +65,17 @@ t.test('/readyz fails while the background loops cannot complete a step, and rec
 
   proxy.restore()
   t.equal((await readinessBecomes(ctx.app, 200)).statusCode, 200, 'the loops step again: ready again')
+})
+
+t.test('serve: its four background loops report to /readyz and /metrics', async (t) => {
+  const { idp, env } = await gatewayEnv(t, await readDirectoryFile(EXAMPLE_DIRECTORY))
+  const gateway = await startGateway(env)
+  t.teardown(() => gateway.stop())
+  t.equal((await fetch(`${gateway.url}/readyz`)).status, 200)
+  const res = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${await idp.tokenFor('gateway-operator')}` } })
+  t.equal(res.status, 200)
+  const loops = [...samples(await res.text()).keys()].flatMap(
+    (series) => /^hg_background_loop_step_age_seconds\{loop="(.+)"\}$/.exec(series)?.[1] ?? [],
+  )
+  t.same(loops.sort(), ['audit sequencer', 'handoff signing', 'push delivery', 'urgent escalation'])
 })
