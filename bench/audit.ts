@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { pino } from 'pino'
+import tap from 'tap'
 import { createAuditService } from '../src/audit/audit-service.ts'
 import { STRIP } from '../src/audit/hash-store.ts'
 import { startSequencer } from '../src/audit/sequencer.ts'
@@ -19,8 +20,12 @@ import { commitChange } from '../src/state/commit.ts'
 import { buildTestApp } from '../test/helpers/app.ts'
 import { createTestDatabase } from '../test/helpers/database.ts'
 import { runCli } from '../test/helpers/process.ts'
+import { recordFigures, type Figure } from './result.ts'
 
-const [seconds = 5, writers = 16, rounds = 3] = process.argv.slice(2).map(Number)
+const [seconds = 5, writers = 16, rounds = 3, large = 1_000_000] = process.argv.slice(2).map(Number)
+// The test helpers borrowed here load tap, whose root test would end this process after 30 s.
+tap.setTimeout(0)
+const figures: Figure[] = []
 const teardowns: Array<() => unknown> = []
 const quiet = pino({ level: 'warn' })
 
@@ -90,6 +95,13 @@ async function appendBench() {
     `  with the sequencer:      ${fmt(written)} committed, ${fmt(sequenced)} sequenced meanwhile; the rest at most ${lag.toFixed(0)} ms after the writers stopped`,
   )
   console.log(`  ratio: ${(median(written) / median(baseline)).toFixed(2)}`)
+  figures.push({
+    figure: 'audit appends, sequencer on',
+    value: median(written),
+    baseline: 'no sequencer',
+    baselineValue: median(baseline),
+    unit: '/s',
+  })
   await drain()
   return ctx
 }
@@ -126,7 +138,7 @@ async function timePerCall(calls: number, fn: (i: number) => Promise<unknown>): 
 }
 
 async function proofBench() {
-  const sizes = [1_000, 1_000_000]
+  const sizes = [1_000, large]
   const subjects = []
   for (const n of sizes) {
     const pool = await database()
@@ -159,8 +171,20 @@ async function proofBench() {
       `proofs at ${n.toLocaleString('en')} entries: inclusion ${us('inclusion', n).toFixed(0)} µs, consistency ${us('consistency', n).toFixed(0)} µs; baseline one-row read ${us('baseline', n).toFixed(0)} µs`,
     )
   }
-  const ratio = (kind: string) => (us(kind, 1_000_000) / us(kind, 1_000)).toFixed(2)
-  console.log(`  ratio 1e6/1e3: inclusion ${ratio('inclusion')}, consistency ${ratio('consistency')} (baseline ${ratio('baseline')})`)
+  const ratio = (kind: string) => (us(kind, large) / us(kind, 1_000)).toFixed(2)
+  console.log(
+    `  ratio ${large.toExponential()}/1e3: inclusion ${ratio('inclusion')}, consistency ${ratio('consistency')} (baseline ${ratio('baseline')})`,
+  )
+  for (const kind of ['inclusion', 'consistency'] as const) {
+    figures.push({
+      figure: `${kind} proof at ${large.toExponential()} entries`,
+      value: us(kind, large),
+      baseline: 'at 1e3 entries',
+      baselineValue: us(kind, 1_000),
+      unit: 'µs',
+      lowerIsBetter: true,
+    })
+  }
 }
 
 // ---- 3. the auditor's full verification ---------------------------------------------------------
@@ -194,6 +218,13 @@ async function verifyBench(ctx: Awaited<ReturnType<typeof buildTestApp>>) {
     )
   }
   const download = performance.now() - started
+  figures.push({
+    figure: 'audit verify --full',
+    value: (size * 1000) / (full - plain),
+    baseline: 'download only',
+    baselineValue: (size * 1000) / download,
+    unit: 'entries/s',
+  })
   console.log(
     `audit verify --full over ${size.toLocaleString('en')} entries: ${rate(size, full - plain)} (${((full - plain) / 1000).toFixed(1)} s beyond a plain verify); baseline download only ${rate(size, download)}`,
   )
@@ -203,6 +234,7 @@ try {
   const ctx = await appendBench()
   await verifyBench(ctx)
   await proofBench()
+  recordFigures(figures)
 } finally {
   for (const fn of teardowns.reverse()) await fn()
 }

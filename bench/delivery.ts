@@ -21,6 +21,7 @@ import { createDirectoryService } from '../src/directory/directory-service.ts'
 import { EXAMPLE_DIRECTORY } from '../src/dev/dev-mode.ts'
 import { certificate } from '../test/helpers/tls.ts'
 import { freshDatabase } from './database.ts'
+import { recordFigures } from './result.ts'
 import { makePartner, pullPartner, pushPartner } from './delivery-partners.ts'
 
 const [mode = 'drain', ...args] = process.argv.slice(2)
@@ -124,6 +125,15 @@ async function drain(gateway: string, authorization: string, pool: pg.Pool, tota
   console.log(
     `signed: ${handoffs} in ${allSeconds.toFixed(1)} s = ${signRate.toFixed(0)} handoffs/s; ratio to intake ${(signRate / intakeRate).toFixed(2)}`,
   )
+  recordFigures([
+    {
+      figure: 'handoffs signed (intake, then drain)',
+      value: signRate,
+      baseline: 'intake of the same handoffs',
+      baselineValue: intakeRate,
+      unit: '/s',
+    },
+  ])
 }
 
 const LATENCY = `

@@ -1,15 +1,19 @@
 // Intake throughput: autocannon against POST /v1/reports with realistic ~2 KB reports (each unique,
 // so every one opens a case), beside a bare baseline measured in the same run. Prints both rates and
 // the ratio. Usage: node --import tsx bench/intake.ts [seconds=10] [connections=50] [rounds=2]
+// BENCH_PROCESSES=N runs N gateway processes (and N baseline processes) on the one database, the
+// connections spread evenly over them: what scaling out on one PostgreSQL buys.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import { freshDatabase } from './database.ts'
+import { recordFigures } from './result.ts'
 import { startDevIssuer } from '../src/auth/dev-issuer.ts'
 
 const [seconds = 10, connections = 50, rounds = 2] = process.argv.slice(2).map(Number)
+const processes = Number(process.env.BENCH_PROCESSES ?? 1)
 const template = JSON.parse(readFileSync(new URL('../test/fixtures/intake/report-web-form.json', import.meta.url), 'utf8'))
 template.channel = 'hotline_referral'
 
@@ -31,7 +35,19 @@ async function startIssuer() {
   return { issuer, token }
 }
 
-async function start(mode: string, url: string, issuer = ''): Promise<{ child: ChildProcess; info: { url: string; token?: string } }> {
+interface Server {
+  child: ChildProcess
+  info: { url: string; token?: string }
+}
+
+/** `processes` servers of one mode on one database, started one after the other (each migrates first). */
+async function startAll(mode: string, url: string, issuer = ''): Promise<Server[]> {
+  const servers: Server[] = []
+  for (let i = 0; i < processes; i++) servers.push(await start(mode, url, issuer))
+  return servers
+}
+
+async function start(mode: string, url: string, issuer = ''): Promise<Server> {
   const child = spawn(
     process.execPath,
     [
@@ -97,43 +113,56 @@ function postgresCpu(): Map<number, number> {
  * generator (this process), in µs per request. On a shared machine the rates move with other load;
  * CPU time per request moves much less, so it shows what a change saved even when rates are noisy.
  */
-function cpuMeter(server: ChildProcess) {
+function cpuMeter(servers: ChildProcess[]) {
   const client = () => {
     const usage = process.cpuUsage()
     return (usage.user + usage.system) / 1e6
   }
-  const before = { server: cpuSeconds(server.pid!), postgres: postgresCpu(), client: client() }
+  const serverCpu = () => servers.reduce((sum, server) => sum + cpuSeconds(server.pid!), 0)
+  const before = { server: serverCpu(), postgres: postgresCpu(), client: client() }
   return (requests: number) => {
     const postgresAfter = postgresCpu()
     let postgres = 0
     for (const [pid, seconds] of postgresAfter) postgres += seconds - (before.postgres.get(pid) ?? 0)
     const per = (seconds: number) => Math.round((seconds * 1e6) / requests)
-    return { server: per(cpuSeconds(server.pid!) - before.server), postgres: per(postgres), client: per(client() - before.client) }
+    return { server: per(serverCpu() - before.server), postgres: per(postgres), client: per(client() - before.client) }
   }
 }
 
-async function load(server: { child: ChildProcess; info: { url: string; token?: string } }) {
-  const { url, token } = server.info
-  const meter = cpuMeter(server.child)
-  const result = await autocannon({
-    url: `${url}/v1/reports`,
-    method: 'POST',
-    connections,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    requests: [{ setupRequest: (request) => ({ ...request, body: uniqueReport() }) }],
-  })
-  const cpu = meter(result.requests.total)
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, cpu }
+/** One load of `seconds` on every server at once, the connections spread over them. */
+async function load(servers: Server[]) {
+  const meter = cpuMeter(servers.map((s) => s.child))
+  const results = await Promise.all(
+    servers.map(({ info: { url, token } }) =>
+      autocannon({
+        url: `${url}/v1/reports`,
+        method: 'POST',
+        connections: Math.ceil(connections / servers.length),
+        duration: seconds,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        requests: [{ setupRequest: (request) => ({ ...request, body: uniqueReport() }) }],
+      }),
+    ),
+  )
+  const sum = (f: (r: autocannon.Result) => number) => results.reduce((total, r) => total + f(r), 0)
+  const cpu = meter(sum((r) => r.requests.total))
+  return {
+    rps: sum((r) => r.requests.average),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    cpu,
+  }
 }
 
 const baselineDb = await freshDatabase('bench_intake_baseline')
 const gatewayDb = await freshDatabase('bench_intake_gateway')
-const baseline = await start('baseline', baselineDb)
+const baseline = await startAll('baseline', baselineDb)
 const { issuer, token } = await startIssuer()
-const started = await start('gateway', gatewayDb, issuer.issuer)
-const gateway = { ...started, info: { ...started.info, token } }
-console.error(`report size ~${uniqueReport().length} bytes; ${rounds} rounds of ${seconds}s, ${connections} connections`)
+const gateway = (await startAll('gateway', gatewayDb, issuer.issuer)).map((s) => ({ ...s, info: { ...s.info, token } }))
+console.error(
+  `report size ~${uniqueReport().length} bytes; ${rounds} rounds of ${seconds}s, ${connections} connections over ${processes} process(es) each`,
+)
 const rates = { baseline: [] as number[], gateway: [] as number[] }
 try {
   await load(baseline) // warm-up, not counted
@@ -152,8 +181,7 @@ try {
     console.log(`  CPU µs per request: baseline ${cpu(b.cpu)}; gateway ${cpu(g.cpu)}`)
   }
 } finally {
-  baseline.child.kill('SIGINT')
-  gateway.child.kill('SIGINT')
+  for (const server of [...baseline, ...gateway]) server.child.kill('SIGINT')
   await issuer.close()
 }
 // each round pairs a baseline and a gateway run made back to back, so the ratio of sums compares like with like
@@ -162,4 +190,13 @@ const ratio = sum(rates.gateway) / sum(rates.baseline)
 console.log(
   `intake: gateway ${(sum(rates.gateway) / rounds).toFixed(0)} req/s vs baseline ${(sum(rates.baseline) / rounds).toFixed(0)} req/s (means): ratio ${ratio.toFixed(2)} (target >= 0.5)`,
 )
+recordFigures([
+  {
+    figure: `intake, ${processes} gateway process${processes > 1 ? 'es' : ''}`,
+    value: sum(rates.gateway) / rounds,
+    baseline: `bare INSERT route, ${processes} process${processes > 1 ? 'es' : ''}`,
+    baselineValue: sum(rates.baseline) / rounds,
+    unit: 'req/s',
+  },
+])
 process.exitCode = ratio >= 0.5 ? 0 : 1

@@ -34,6 +34,8 @@ import { createRoutingService } from './routing/routing-service.ts'
 import { routingHandlers } from './routing/routing-routes.ts'
 import { loadContract, type OpenApiContract } from './http/openapi-document.ts'
 import { createReadinessCheck, healthHandlers } from './ops/health.ts'
+import type { LoopHealth } from './ops/loop-health.ts'
+import { createMetricsEndpoint, metricsHandlers } from './ops/metrics-endpoint.ts'
 import { databasePlugin } from './plugins/database.ts'
 import { protectionPlugin } from './plugins/protection.ts'
 import { contractHandlers, docsPlugin } from './plugins/docs.ts'
@@ -50,6 +52,8 @@ export interface AppOptions {
   sealer?: Sealer
   /** Wake-ups for long-polling inbox requests; shared with the process's signing worker. */
   inboxSignals?: InboxSignals
+  /** Heartbeats of this process's background loops (server.ts starts them), for /readyz and /metrics. */
+  loopHealth?: LoopHealth
 }
 
 /** The whole gateway, not listening: server.ts starts it, tests `inject` into it. */
@@ -77,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const handoffs = createHandoffService({ pool: database.pool, keysOf: createParticipantKeys() })
   const compilers = createSchemaCompilers(contract.schemas)
   const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
+  const loops = options.loopHealth && { health: options.loopHealth, stallMs: config.loopStallMs }
   const app = await createContractServer({
     contract,
     compilers,
@@ -93,7 +98,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await app.register(docsPlugin, { contract })
     },
     handlers: () => ({
-      ...healthHandlers(createReadinessCheck(database, options.migrations)),
+      ...healthHandlers(createReadinessCheck(database, options.migrations, loops)),
+      ...metricsHandlers(createMetricsEndpoint({ pool: database.pool, loops: options.loopHealth })),
       ...contractHandlers(contract),
       ...directoryHandlers(directory),
       ...routingHandlers(routing),

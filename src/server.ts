@@ -12,6 +12,7 @@ import { ensureSigningKeys } from './keys/gateway-keys.ts'
 import type { Sealer } from './crypto/sealer.ts'
 import { loggerOptions } from './logging/logger.ts'
 import { createReadinessCheck } from './ops/health.ts'
+import { createLoopHealth } from './ops/loop-health.ts'
 import { startDevAuth } from './dev/dev-mode.ts'
 
 export interface ServeOptions {
@@ -34,13 +35,14 @@ export async function serve(options: ServeOptions): Promise<void> {
     await ensureKeys(database, migrations, sealer, logger)
     const runtime = devAuth ? { ...config, oidcIssuer: devAuth.issuer } : config
     const inboxSignals = createInboxSignals({ database, logger })
-    const built = await buildApp({ config: runtime, database, migrations, logger, sealer, inboxSignals })
+    const loopHealth = createLoopHealth()
+    const built = await buildApp({ config: runtime, database, migrations, logger, sealer, inboxSignals, loopHealth })
     app = built
     const issuer = devAuth
     built.addHook('onClose', async () => issuer?.close())
-    const audit = await startAuditLog({ config: runtime, database, logger, sealer })
+    const audit = await startAuditLog({ config: runtime, database, logger, sealer, health: loopHealth })
     built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
-    const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer, signals: inboxSignals })
+    const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer, signals: inboxSignals, health: loopHealth })
     built.addHook('onClose', async () => handoffs.stop())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')

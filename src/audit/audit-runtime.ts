@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { Database } from '../db/database.ts'
 import { startSequencer } from './sequencer.ts'
+import type { LoopHealth } from '../ops/loop-health.ts'
 import { createWitnessPublisher, parseWitnesses } from './witness-publisher.ts'
 
 export interface AuditLogRuntime {
@@ -15,6 +16,8 @@ export interface AuditLogRuntimeOptions {
   database: Database
   logger: Logger
   sealer: Sealer
+  /** Where the sequencer reports its heartbeat (readiness). */
+  health?: LoopHealth | undefined
 }
 
 /**
@@ -30,6 +33,7 @@ export async function startAuditLog(options: AuditLogRuntimeOptions): Promise<Au
     sealer,
     logger,
     origin: config.auditLogOrigin,
+    health: options.health,
     ...(publisher ? { onSequenced: () => publisher.notify() } : {}),
   })
   return {

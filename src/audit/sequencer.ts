@@ -4,6 +4,7 @@ import { activeKey } from '../keys/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import { withTransaction } from '../db/transaction.ts'
 import { AuditError } from './audit-error.ts'
+import type { LoopHealth } from '../ops/loop-health.ts'
 import { formatCheckpoint } from '../notes/checkpoint.ts'
 import { APPEND_STRIPS, overlayReader, pgHashReader, STRIP, stripsFor } from './hash-store.ts'
 import { checkpointSigner } from './log-key.ts'
@@ -25,6 +26,8 @@ export interface SequencerOptions {
   intervalMs?: number
   /** Called after this process committed a batch that grew the tree. */
   onSequenced?: (treeSize: number) => void
+  /** Told of every completed batch, so that /readyz can tell a stuck sequencer. */
+  health?: LoopHealth | undefined
 }
 
 export type BatchResult =
@@ -188,6 +191,7 @@ export async function startSequencer(options: SequencerOptions): Promise<Running
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   let failures = 0
+  const beat = options.health?.register('audit sequencer')
 
   const tick = async (): Promise<void> => {
     let delay = intervalMs
@@ -195,6 +199,7 @@ export async function startSequencer(options: SequencerOptions): Promise<Running
       const result = await sequencer.runBatch()
       if (result.kind === 'sequenced' && result.count === maxBatch) delay = 0
       failures = 0
+      beat?.completed()
     } catch (error) {
       if (error instanceof AuditError && error.code === 'AUDIT_ORIGIN_MISMATCH') throw error
       failures++

@@ -12,7 +12,7 @@ export const KIND_CEILING: Readonly<Record<ParticipantKind, readonly Scope[]>> =
   law_enforcement: ['reports:write', 'reports:read', 'inbox:read', 'receipts:write', 'status:write'],
   platform: ['reports:write', 'reports:read', 'inbox:read', 'receipts:write', 'status:write'],
   auditor: ['audit:read'],
-  operator: ['reports:write', 'reports:read', 'inbox:read', 'audit:read', 'directory:admin', 'deliveries:admin'],
+  operator: ['reports:write', 'reports:read', 'inbox:read', 'audit:read', 'directory:admin', 'deliveries:admin', 'metrics:read'],
 }
 
 /** Who is calling, as every handler sees it. */

@@ -22,6 +22,8 @@ export interface Config {
   keyCheckMs: number
   deliveryMaxAgeMs: number
   urgentAckMs: number
+  /** How long a background loop may go without completing a step before /readyz fails. */
+  loopStallMs: number
   encryptionKey: string | undefined
   homeCountry: string
   auditLogOrigin: string | undefined
@@ -72,6 +74,13 @@ const envSchema = {
       maximum: 2592000000,
       default: 86400000,
       description: 'how long a push keeps being retried after signing before the handoff is a dead letter (milliseconds)',
+    },
+    LOOP_STALL_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 3600000,
+      default: 60000,
+      description: 'how long a background loop may go without completing a step before /readyz fails (milliseconds)',
     },
     URGENT_ACK_MS: {
       type: 'integer',
@@ -153,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCheckMs: values.KEY_CHECK_MS as number,
     deliveryMaxAgeMs: values.DELIVERY_MAX_AGE_MS as number,
     urgentAckMs: values.URGENT_ACK_MS as number,
+    loopStallMs: values.LOOP_STALL_MS as number,
     encryptionKey: values.ENCRYPTION_KEY as string | undefined,
     homeCountry: values.GATEWAY_HOME_COUNTRY as string,
     auditLogOrigin: values.AUDIT_LOG_ORIGIN as string | undefined,

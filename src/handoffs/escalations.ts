@@ -1,3 +1,4 @@
+import { escalationsTotal } from '../ops/metrics.ts'
 import type pg from 'pg'
 import type { DirectoryService } from '../directory/directory-service.ts'
 import { commitChange } from '../state/commit.ts'
@@ -32,7 +33,7 @@ export function createEscalations(options: { pool: pg.Pool; directory: Directory
   const { pool } = options
 
   async function step(): Promise<number> {
-    return commitChange(pool, async (tx) => {
+    const escalated = await commitChange(pool, async (tx) => {
       const { rows } = await tx.query<{ id: string; participant_id: string; state: string }>(ESCALATE, [options.ackMs, options.batchSize ?? 100])
       if (rows.length > 0)
         await tx.query('DELETE FROM delivery_endpoints WHERE participant_id = ANY($1::text[])', [rows.map((r) => r.participant_id)])
@@ -47,6 +48,8 @@ export function createEscalations(options: { pool: pg.Pool; directory: Directory
       }))
       return { result: rows.length, audit, link: linkEntries(rows.map((r) => r.id)) }
     })
+    escalationsTotal.inc(escalated)
+    return escalated
   }
 
   async function open(limit: number) {

@@ -7,6 +7,7 @@ import { createSigningThread } from '../crypto/signing-thread.ts'
 import type { Database } from '../db/database.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
 import { startLoop } from '../ops/background-loop.ts'
+import type { LoopHealth } from '../ops/loop-health.ts'
 import { createEscalations } from './escalations.ts'
 import { createHandoffService } from './handoff-service.ts'
 import { createHandoffWorker } from './handoff-worker.ts'
@@ -31,8 +32,10 @@ export async function startHandoffDelivery(options: {
   logger: Logger
   sealer: Sealer
   signals?: Pick<InboxSignals, 'signal'>
+  /** Where the loops report their heartbeats (readiness). */
+  health?: LoopHealth
 }): Promise<RunningHandoffDelivery> {
-  const { config, database, logger, sealer, signals } = options
+  const { config, database, logger, sealer, signals, health } = options
   const pool = database.pool
   const signingThread = createSigningThread()
   const directory = createDirectoryService({ pool, cacheMs: config.directoryCacheMs })
@@ -53,10 +56,10 @@ export async function startHandoffDelivery(options: {
     maxAgeMs: config.deliveryMaxAgeMs,
     onSettled: () => pushing.wake(),
   })
-  const pushing = startLoop({ name: 'push delivery', step: push.dispatch, logger })
-  const signing = startLoop({ name: 'handoff signing', step: sign, logger })
+  const pushing = startLoop({ name: 'push delivery', step: push.dispatch, logger, health })
+  const signing = startLoop({ name: 'handoff signing', step: sign, logger, health })
   const escalations = createEscalations({ pool, directory, ackMs: config.urgentAckMs })
-  const escalating = startLoop({ name: 'urgent escalation', step: escalate, logger, intervalMs: 1_000 })
+  const escalating = startLoop({ name: 'urgent escalation', step: escalate, logger, intervalMs: 1_000, health })
   async function escalate(): Promise<number> {
     const escalated = await escalations.step()
     if (escalated > 0) pushing.wake()

@@ -1,3 +1,4 @@
+import { intakeToReceipt } from '../ops/metrics.ts'
 import type pg from 'pg'
 import type { Principal } from '../auth/access.ts'
 import type { Participant } from '../directory/participant.ts'
@@ -32,7 +33,8 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
   async function receipt(id: string, participant: Participant, jws: string) {
     const digest = sha256Hex(jws)
     const verification = await verifyOutside(participant, jws, HANDOFF_RECEIPT_TYP, 'receipt')
-    return commitChange(pool, async (tx) => {
+    let tookSeconds: number | undefined
+    const receipted = await commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)
       if (row.state === 'received') {
         if (row.receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
@@ -43,6 +45,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
       const signed = verification.result()
       await checkClaims('handoff-receipt-claims.json', signed, row, 'receipt')
       const at = new Date()
+      tookSeconds = (at.getTime() - row.created_at.getTime()) / 1000
       await tx.query(
         `UPDATE handoffs SET state = 'received', receipt = $2, receipt_sha256 = $3, receipt_kid = $4, receipt_jwk = $5, received_at = $6 WHERE id = $1`,
         [id, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
@@ -63,6 +66,8 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
         link: linkEntries([id]),
       }
     })
+    if (tookSeconds !== undefined) intakeToReceipt.observe(tookSeconds)
+    return receipted
   }
 
   async function status(id: string, participant: Participant, jws: string) {

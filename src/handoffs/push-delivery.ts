@@ -1,3 +1,4 @@
+import { deadLettersTotal, deliveryLatency, pushAttemptsTotal } from '../ops/metrics.ts'
 import { request } from 'node:https'
 import type pg from 'pg'
 import type { Logger } from 'pino'
@@ -230,9 +231,12 @@ export function createPushDelivery(options: PushDeliveryOptions) {
       await tx.query(CLOSED, [row.participant_id])
       return { result: undefined, audit, link: linkEntries(rows.map(() => row.id)) }
     })
+    pushAttemptsTotal.inc({ kind: row.kind, result: 'sent' })
+    if (row.kind === 'handoff') deliveryLatency.observe((Date.now() - new Date(row.item.signed_at as string).getTime()) / 1000)
   }
 
   async function retryLater(row: Leased, error: string): Promise<void> {
+    pushAttemptsTotal.inc({ kind: row.kind, result: 'failed' })
     await pool.query(TRIPPED, [row.participant_id, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
     if (row.kind === 'retraction') return retryRetractionLater(row, error)
     const age = Date.now() - new Date(row.item.signed_at as string).getTime()
@@ -252,7 +256,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   /** Past its maximum age a failing push stops: a dead letter, still in the destination's inbox, until an operator re-queues it. */
   async function deadLetter(row: Leased, error: string): Promise<void> {
     logger.error({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'push delivery gave up: dead letter')
-    await commitChange(pool, async (tx) => {
+    const gaveUp = await commitChange(pool, async (tx) => {
       const { rowCount } = await tx.query(
         `UPDATE handoffs SET state = 'dead_letter', last_error = $2, next_attempt_at = NULL WHERE id = $1 AND state = 'ready'`,
         [row.id, error.slice(0, 1000)],
@@ -270,8 +274,9 @@ export function createPushDelivery(options: PushDeliveryOptions) {
                 manifest_sha256: row.item.manifest_sha256 as string,
               },
             ]
-      return { result: undefined, audit, link: linkEntries(audit.map(() => row.id)) }
+      return { result: audit.length > 0, audit, link: linkEntries(audit.map(() => row.id)) }
     })
+    if (gaveUp) deadLettersTotal.inc()
   }
 
   /** Records why a delivery failed, and with `retryInMs` when to try again (bookkeeping: no audit entry). */

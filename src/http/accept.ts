@@ -10,7 +10,7 @@ export function acceptsAny(header: string | undefined, produces: string[]): bool
     .filter((r) => r !== null)
   if (ranges.length === 0) return true
   return produces.some((type) => {
-    const [main, sub] = type.toLowerCase().split('/')
+    const [main, sub] = type.toLowerCase().split(';')[0]!.trim().split('/')
     return ranges.some((r) => r.q > 0 && (r.main === '*' || (r.main === main && (r.sub === '*' || r.sub === sub))))
   })
 }

@@ -13,6 +13,7 @@ import { auditEntryBytes } from '../state/commit.ts'
 import { caseKeys } from './case-keys.ts'
 import { createIntakeBatcher, type IntakeRow } from './intake-batcher.ts'
 import { assertChannelAllowed } from './channels.ts'
+import { reportsTotal, routingDecisionsTotal } from '../ops/metrics.ts'
 import { createReceiptSigner, receiptClaims, type ReceiptClaims } from './receipt.ts'
 import type { CanonicalReport } from './report-types.ts'
 import { uuid7 } from './uuid7.ts'
@@ -72,7 +73,7 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger, 
   }
 
   /** Everything but the database: checks, ids, digests, the signed receipt, sealing, routing, audit entries. */
-  async function prepare(submission: Submission): Promise<{ item: IntakeRow; receipt: StoredReceipt }> {
+  async function prepare(submission: Submission): Promise<{ item: IntakeRow; receipt: StoredReceipt; tally: Tally }> {
     const { sender, report } = submission
     assertChannelAllowed(sender, report.channel)
     const keys = caseKeys(report)
@@ -131,12 +132,16 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger, 
       directory_version: submission.directory.version,
       ruleset_version: rulesetVersion,
     })
-    return { item: { row: { ...row, receipt: jws, ...routed }, keys, entries: [received, decided] }, receipt: { id, ...claims, receipt: jws } }
+    return {
+      item: { row: { ...row, receipt: jws, ...routed }, keys, entries: [received, decided] },
+      receipt: { id, ...claims, receipt: jws },
+      tally: { channel: report.channel, rules: decision.destinations.flatMap((d) => d.rules.map((r) => r.rule_id)) },
+    }
   }
 
   async function submit(submission: Submission): Promise<SubmissionResult> {
-    const { item, receipt } = await prepare(submission)
-    return outcome(await store(item), receipt)
+    const { item, receipt, tally } = await prepare(submission)
+    return counted(tally, () => store(item).then((r) => outcome(r, receipt)))
   }
 
   /**
@@ -147,11 +152,37 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger, 
   async function submitInOrder(submissions: Submission[]): Promise<Array<PromiseSettledResult<SubmissionResult>>> {
     const prepared = await Promise.allSettled(submissions.map(prepare))
     return Promise.allSettled(
-      prepared.map((p) => (p.status === 'fulfilled' ? store(p.value.item).then((r) => outcome(r, p.value.receipt)) : Promise.reject(p.reason))),
+      prepared.map((p) =>
+        p.status === 'fulfilled'
+          ? counted(p.value.tally, () => store(p.value.item).then((r) => outcome(r, p.value.receipt)))
+          : Promise.reject(p.reason),
+      ),
     )
   }
 
   return { submit, submitInOrder, close: () => signingThread.close() }
+}
+
+/** What a report adds to the metrics: its channel, and the rule behind each destination routing chose. */
+interface Tally {
+  channel: string
+  rules: string[]
+}
+
+/** Counts a stored report by channel and outcome, and the rules that routed it (a replay was counted the first time). */
+async function counted({ channel, rules }: Tally, store: () => Promise<SubmissionResult>): Promise<SubmissionResult> {
+  let result: SubmissionResult
+  try {
+    result = await store()
+  } catch (error) {
+    if ((error as { code?: string }).code === 'HG_CONFLICT') reportsTotal.inc({ channel, outcome: 'conflict' })
+    throw error
+  }
+  reportsTotal.inc({ channel, outcome: result.outcome })
+  if (result.outcome !== 'replayed') {
+    for (const rule of rules) routingDecisionsTotal.inc({ rule })
+  }
+  return result
 }
 
 type StoredReceipt = Omit<Acceptance, 'case_id' | 'duplicate_of'>

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { LoopHealth } from './loop-health.ts'
 
 export interface LoopOptions {
   /** What the loop is, for its log lines. */
@@ -8,6 +9,8 @@ export interface LoopOptions {
   logger: Logger
   /** Pause after a step that found nothing to do (default 200 ms); doubles per consecutive failure, up to 64×. */
   intervalMs?: number
+  /** Told of every completed step, so that /readyz can tell a stuck loop. */
+  health?: LoopHealth | undefined
 }
 
 export interface BackgroundLoop {
@@ -24,6 +27,7 @@ export interface BackgroundLoop {
  */
 export function startLoop(options: LoopOptions): BackgroundLoop {
   const intervalMs = options.intervalMs ?? 200
+  const beat = options.health?.register(options.name)
   let stopped = false
   let cutShort: (() => void) | undefined
   const pause = (ms: number) =>
@@ -41,6 +45,7 @@ export function startLoop(options: LoopOptions): BackgroundLoop {
       try {
         done = await options.step()
         failures = 0
+        beat?.completed()
       } catch (error) {
         failures++
         options.logger.error({ err: error, loop: options.name, failures }, `${options.name} failed; retrying`)

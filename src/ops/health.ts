@@ -3,16 +3,34 @@ import { pendingMigrations, type Migration } from '../db/migrate.ts'
 import type { OperationHandlers } from '../http/operations.ts'
 import { unavailable } from '../http/problems.ts'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import type { LoopHealth } from './loop-health.ts'
 
 export interface Readiness {
   ready: boolean
   database: 'reachable' | 'unreachable'
   pending_migrations: number
+  /** This process's background loops that completed no step within the bound (stuck or failing). */
+  stalled_loops: string[]
 }
 
-/** Ready means: the database answers and every migration this code knows is applied, unedited. */
-export function createReadinessCheck(database: Database, migrations: Migration[]) {
+/** This process's loops, and how long one may go without completing a step (LOOP_STALL_MS). */
+export interface LoopWatch {
+  health: LoopHealth
+  stallMs: number
+}
+
+/**
+ * Ready means: the database answers, every migration this code knows is applied, unedited, and every
+ * background loop of this process completed a step within `loops.stallMs`.
+ */
+export function createReadinessCheck(database: Database, migrations: Migration[], loops?: LoopWatch) {
   return async function checkReadiness(): Promise<Readiness> {
+    const readiness = await checkDatabase()
+    const stalled = loops?.health.stalled(loops.stallMs) ?? []
+    return { ...readiness, ready: readiness.ready && stalled.length === 0, stalled_loops: stalled }
+  }
+
+  async function checkDatabase(): Promise<Omit<Readiness, 'stalled_loops'>> {
     let client
     try {
       client = await database.pool.connect()
@@ -34,10 +52,15 @@ export function healthHandlers(checkReadiness: () => Promise<Readiness>): Operat
   return {
     getHealth: async () => ({ status: 'ok' }),
     getReadiness: async () => {
-      const readiness = await checkReadiness()
+      const { stalled_loops: stalled, ...readiness } = await checkReadiness()
       if (readiness.ready) return { status: 'ready', ...readiness }
-      const why = readiness.database === 'unreachable' ? 'the database is unreachable' : `${readiness.pending_migrations} migration(s) not applied`
-      throw unavailable(`not ready: ${why}`)
+      throw unavailable(`not ready: ${notReadyBecause({ ...readiness, stalled_loops: stalled })}`)
     },
   }
+}
+
+function notReadyBecause(readiness: Readiness): string {
+  if (readiness.database === 'unreachable') return 'the database is unreachable'
+  if (readiness.pending_migrations > 0) return `${readiness.pending_migrations} migration(s) not applied`
+  return `background loop(s) completed no step within LOOP_STALL_MS: ${readiness.stalled_loops.join(', ')}`
 }

@@ -2,12 +2,13 @@ import t from 'tap'
 
 import { isScope, SCOPES } from '../../src/auth/scopes.ts'
 
-t.test('the vocabulary is exactly the seven gateway scopes', async (t) => {
+t.test('the vocabulary is exactly the nine gateway scopes', async (t) => {
   t.same([...SCOPES].sort(), [
     'audit:read',
     'deliveries:admin',
     'directory:admin',
     'inbox:read',
+    'metrics:read',
     'receipts:write',
     'reports:read',
     'reports:write',

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
+import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 import { createEscalations } from '../../src/handoffs/escalations.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
 
@@ -26,7 +27,11 @@ t.test('an urgent handoff not receipted in time is escalated once, listed for op
   t.same((await list()).json(), { escalations: [] })
 
   const overdue = escalationsFor(ctx, 0)
+  const before = await scrapeMetrics(ctx)
   const escalated = await overdue.step()
+  const scraped = await scrapeMetrics(ctx)
+  t.equal(growth(before, scraped)('hg_escalations_total'), escalated, 'metrics: the escalations')
+  t.equal(scraped.get('hg_escalations_open'), escalated, 'metrics: open escalations, from the database')
   const { rows: urgent } = await ctx.database.pool.query(`SELECT count(*)::int AS n FROM handoffs WHERE urgent`)
   t.equal(escalated, urgent[0].n, 'every urgent handoff of the report is escalated')
   t.equal(await overdue.step(), 0, 'and only once')

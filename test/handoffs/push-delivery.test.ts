@@ -9,6 +9,7 @@ import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery, type PushDeliveryOptions } from '../../src/handoffs/push-delivery.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
 import { certificate } from '../helpers/tls.ts'
+import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 
 type Answer = (body: any) => Promise<{ status: number; body?: object }>
 
@@ -70,6 +71,7 @@ t.test('push: a failed attempt is retried with the same bytes; a 2xx with a rece
   const push = pushFor(ctx, { ca: tls.cert, backoffMs: 0 })
   const { handoffId } = await ctx.submit()
   await ctx.worker.step()
+  const before = await scrapeMetrics(ctx)
 
   t.equal(await push.step(), 1)
   t.match(await row(ctx, handoffId), { state: 'ready', attempts: 1, last_error: 'HTTP 503' })
@@ -84,6 +86,11 @@ t.test('push: a failed attempt is retried with the same bytes; a 2xx with a rece
     ['handoff.receipt_received', null],
   ])
   t.equal(await push.step(), 0, 'nothing left to push')
+  const grew = growth(before, await scrapeMetrics(ctx))
+  t.equal(grew('hg_push_attempts_total{kind="handoff",result="failed"}'), 1, 'metrics: the retry')
+  t.equal(grew('hg_push_attempts_total{kind="handoff",result="sent"}'), 1, 'metrics: the push that went through')
+  t.equal(grew('hg_delivery_latency_seconds_count'), 1, 'metrics: its delivery latency')
+  t.equal(grew('hg_intake_to_receipt_seconds_count'), 1, 'metrics: intake to the receipt in its answer')
 })
 
 t.test('push: failures back off (counted in the row); an untrusted certificate is a failure too', async (t) => {
@@ -126,8 +133,12 @@ t.test('push: past its maximum age a failing push is a dead letter; an operator 
   await ctx.worker.step()
 
   const push = pushFor(ctx, { ca: tls.cert, backoffMs: 0, maxAgeMs: 0 })
+  const before = await scrapeMetrics(ctx)
   t.equal(await push.step(), 1)
   t.match(await row(ctx, handoffId), { state: 'dead_letter', attempts: 1, last_error: 'HTTP 500' })
+  const after = await scrapeMetrics(ctx)
+  t.equal(growth(before, after)('hg_dead_letters_total'), 1, 'metrics: the dead letter')
+  t.equal(after.get(`hg_handoffs_open{state="dead_letter",destination="${DESTINATION}"}`), 1, 'metrics: open dead letters, from the database')
   t.equal(await push.step(), 0, 'a dead letter is not retried')
   const seen = await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${handoffId}`, headers: await ctx.auth('exampletube') })
   t.match(seen.json(), { state: 'dead_letter', attempts: 1, last_error: 'HTTP 500' }, 'the sender sees the dead letter and why')

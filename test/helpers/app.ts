@@ -12,6 +12,7 @@ import { readDirectoryFile } from '../../src/directory/directory-file.ts'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
 import type { DirectoryDocument } from '../../src/directory/participant.ts'
 import { logSafety } from '../../src/logging/logger.ts'
+import type { LoopHealth } from '../../src/ops/loop-health.ts'
 import { createTestDatabase } from './database.ts'
 import { startTestIdp, type TestIdp } from './idp.ts'
 
@@ -40,6 +41,8 @@ export interface TestAppOptions {
   directory?: DirectoryDocument | null
   /** Client ids the IdP knows besides the directory's (e.g. a client that acts for nobody). */
   extraClients?: string[]
+  /** Heartbeats of background loops the test starts itself, for /readyz and /metrics. */
+  loopHealth?: LoopHealth
 }
 
 /**
@@ -67,7 +70,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
   const migrations = await readMigrations()
   if (options.migrate !== false) await migrate(database.pool, migrations)
   if (directory && options.migrate !== false) await createDirectoryService({ pool: database.pool }).publish(directory, { actor: 'test' })
-  const app = await buildApp({ config, database, migrations, logger })
+  const app = await buildApp({ config, database, migrations, logger, ...(options.loopHealth ? { loopHealth: options.loopHealth } : {}) })
   t.teardown(() => app.close())
   await app.ready()
   const auth = async (clientId: string, scopes?: string[]) => ({ authorization: `Bearer ${await idp.tokenFor(clientId, scopes)}` })
