@@ -10,7 +10,7 @@ export type ReportQueries = ReturnType<typeof createReportQueries>
 /** The report, its routing decision, and the handoffs that carry it: its own, and those that already had its case. */
 const STATUS_QUERY = `
   SELECT r.id, r.state, r.channel, r.external_id, r.received_at, r.report_digest, r.case_id, r.duplicate_of,
-         r.retracted_at, r.retraction_reason,
+         r.retracted_at, r.retraction_reason, r.contact_purged_at, r.contents_purged_at,
          d.decision, d.already_handed, d.directory_version AS d_directory_version, d.ruleset_version, d.decided_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'destination', h.participant_id, 'state', h.state,
                    'urgent', h.urgent, 'retraction', h.retraction_state, 'report_id', h.report_id, 'created_at', h.created_at,
@@ -67,6 +67,8 @@ function present(row: Record<string, any>) {
     duplicate_of: row.duplicate_of,
     retracted_at: row.retracted_at?.toISOString() ?? null,
     retraction_reason: row.retraction_reason,
+    // what retention removed, and when (src/retention/); ids, digests and the timeline stay
+    purged: { contact_at: row.contact_purged_at?.toISOString() ?? null, contents_at: row.contents_purged_at?.toISOString() ?? null },
     routing: row.decision
       ? {
           decision: row.decision,
