@@ -23,6 +23,7 @@ Usage:
   hotline-gateway partner keygen|serve|pull|status|verify
                                          a partner's side: key, push receiver, inbox puller (partner --help)
   hotline-gateway witness keygen|serve   run a witness that cosigns the gateway's checkpoints (witness --help)
+  hotline-gateway demo                   play a whole case on a throwaway gateway with partners (npm run demo)
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
@@ -63,6 +64,11 @@ const COMMANDS: Record<string, Command> = {
   async keys(args) {
     const { keysCommand } = await import('./crypto/keys-cli.ts')
     return keysCommand(args)
+  },
+  async demo(args) {
+    parseArgs({ args, options: {}, strict: true })
+    const { runDemo } = await import('./demo/demo.ts')
+    return runDemo()
   },
   async directory(args) {
     const { directoryCommand } = await import('./directory/directory-cli.ts')

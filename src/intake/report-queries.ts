@@ -23,13 +23,14 @@ const STATUS_QUERY = `
    WHERE r.id = $1 AND r.sender_id = $2`
 
 /** Reads and the retraction, always scoped to the sender: someone else's report is "not found", never "forbidden". */
-export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retractions?: Pick<Retractions, 'retract'> }) {
+export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retractions?: Pick<Retractions, 'retract' | 'signingKey'> }) {
   async function statusFor(reportId: string, senderId: string) {
     const { rows } = await pool.query(STATUS_QUERY, [reportId, senderId])
     return rows[0] ? present(rows[0]) : undefined
   }
 
   async function retract(reportId: string, senderId: string, reason: string) {
+    const signingKey = await retractions?.signingKey()
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query(`SELECT state FROM reports WHERE id = $1 AND sender_id = $2 FOR UPDATE`, [reportId, senderId])
       if (!rows[0]) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
@@ -37,7 +38,7 @@ export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retr
       const at = new Date()
       await tx.query(`UPDATE reports SET state = 'retracted', retracted_at = $3, retraction_reason = $2 WHERE id = $1`, [reportId, reason, at])
       // the handoffs that carry it: withdrawn, or told (the destination's own retraction, signed)
-      const carried = (await retractions?.retract(tx, reportId, at)) ?? { audit: [], handoffIds: [] }
+      const carried = (signingKey && (await retractions?.retract(tx, reportId, at, signingKey))) ?? { audit: [], handoffIds: [] }
       const status = present((await tx.query(STATUS_QUERY, [reportId, senderId])).rows[0])
       // the reason is free text from the sender: it stays in the report, not in the publishable log
       return {
