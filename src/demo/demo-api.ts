@@ -3,10 +3,16 @@ import { DemoFailure } from './demo-steps.ts'
 
 /** The gateway's API as one participant calls it (bearer token), failing the step on an unexpected status. */
 export function apiAs(gateway: string, token: string) {
-  async function call<T>(method: string, path: string, body?: object, expected = [200]): Promise<{ status: number; body: T }> {
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: object,
+    expected = [200],
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; etag: string | null }> {
     const res = await fetch(`${gateway}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(60_000), // a gateway that stops answering fails the step, it does not hang it
     }).catch((error: Error) => {
@@ -14,7 +20,7 @@ export function apiAs(gateway: string, token: string) {
     })
     const text = await res.text()
     if (!expected.includes(res.status)) throw new DemoFailure(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`)
-    return { status: res.status, body: text ? JSON.parse(text) : undefined }
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, etag: res.headers.get('etag') }
   }
   return {
     call,

@@ -8,6 +8,8 @@ import { certificate, demoDirectory, devCredentials, fetchToken, freePort, partn
 import { DemoFailure, expect, narrator, waitFor, type Narrator } from './demo-steps.ts'
 
 const AUDIENCE = 'urn:hotline-gateway:api'
+/** The directory administrator's dev client (examples/directory.yaml). */
+const ADMIN = 'gateway-admin'
 
 interface Handoff {
   id: string
@@ -93,57 +95,60 @@ async function play(show: Narrator, cast: Cast, dir: string): Promise<void> {
 
 async function setUp(show: Narrator, cast: Cast, dir: string): Promise<Stage> {
   const dataDir = join(dir, 'data')
-  const out = (participant: string) => join(dir, 'partners', participant)
-  let pushPort = 0
-  let tls: ReturnType<typeof certificate>
-  let keys: Awaited<ReturnType<typeof partnerKeys>> = {}
-  await show.step('Set up: the partners’ signing keys, the directory, an embedded database', async () => {
-    await mkdir(dataDir, { recursive: true })
-    keys = await partnerKeys(dir)
-    tls = certificate(dir)
-    pushPort = await freePort()
-    const endpoint = tls ? `https://127.0.0.1:${pushPort}/` : undefined
-    await demoDirectory(join(dir, 'directory.json'), keys, endpoint)
-    const imported = await runCli(['directory', 'import', join(dir, 'directory.json')], gatewayEnv(dataDir))
-    expect(imported.code === 0, `directory import failed: ${imported.stderr}`)
-    return [
-      `partner keygen for ${Object.keys(keys).join(', ')}; their public keys are in the directory`,
-      endpoint
-        ? `${CAST.homeHotline} takes pushes at ${endpoint} (partner serve, TLS); ${CAST.foreignHotline} and ${CAST.police} pull (partner pull)`
-        : `openssl not found: ${CAST.homeHotline} pulls too (no TLS certificate for a push endpoint)`,
-      imported.stdout.trim().split('\n').at(-1)!,
-    ]
-  })
   const port = await freePort()
   const gateway = `http://127.0.0.1:${port}`
+  const tls = certificate(dir)
   const tokens: Record<string, string> = {}
+  let admin: Api | undefined
   await show.step('Start the gateway: embedded PGlite, the development identity provider', async () => {
+    await mkdir(dataDir, { recursive: true })
     const env = { ...gatewayEnv(dataDir), PORT: String(port), ...(tls ? { NODE_EXTRA_CA_CERTS: tls.cert } : {}) }
     cast.start('the gateway', ['serve'], env, join(dir, 'gateway.log'))
     await waitFor('the gateway to be ready', async () => ((await fetch(`${gateway}/readyz`).catch(() => undefined))?.ok ? true : undefined))
     const { tokenUrl, secrets } = await devCredentials(dataDir)
-    for (const id of Object.values(CAST)) tokens[id] = await fetchToken(tokenUrl, id, secrets.get(id) ?? '', AUDIENCE)
-    return [`listening on ${gateway} (API docs at ${gateway}/docs)`, `tokens (client credentials) for ${Object.keys(tokens).join(', ')}`]
+    for (const id of [...Object.values(CAST), ADMIN]) tokens[id] = await fetchToken(tokenUrl, id, secrets.get(id) ?? '', AUDIENCE)
+    admin = apiAs(gateway, tokens[ADMIN]!)
+    return [
+      `listening on ${gateway} (API docs at ${gateway}/docs); data in ${dataDir}`,
+      `tokens (client credentials) for ${Object.keys(tokens).join(', ')}`,
+    ]
   })
+  const pushPort = await freePort()
+  const endpoint = tls ? `https://127.0.0.1:${pushPort}/` : undefined
+  let keys: Awaited<ReturnType<typeof partnerKeys>> = {}
+  await show.step('The partners make their signing keys; the administrator publishes them in the directory', async () => {
+    keys = await partnerKeys(dir)
+    const document = await demoDirectory(join(dir, 'directory.json'), keys, endpoint)
+    const current = await admin!.call('GET', '/v1/directory')
+    const published = await admin!.call<{ version: number }>('PUT', '/v1/directory', document, [200, 201], { 'if-match': current.etag ?? '' })
+    const version = published.body.version
+    await waitFor('the new directory in force', async () => ((await admin!.get('/v1/directory')).version === version ? true : undefined))
+    return [
+      `partner keygen for ${Object.keys(keys).join(', ')}; directory version ${version} carries their public keys`,
+      endpoint
+        ? `${CAST.homeHotline} takes pushes at ${endpoint} (TLS); ${CAST.foreignHotline} and ${CAST.police} pull their inbox`
+        : `openssl not found: ${CAST.homeHotline} pulls too (no TLS certificate for a push endpoint)`,
+    ]
+  })
+  const out = (participant: string) => join(dir, 'partners', participant)
   const stage: Stage = { dir, gateway, tokens, keys, out, api: {} }
-  for (const [id, token] of Object.entries(tokens)) stage.api[id] = apiAs(gateway, token)
+  for (const id of Object.values(CAST)) stage.api[id] = apiAs(gateway, tokens[id]!)
   await show.step('Start the partners’ receivers (the partner kit)', async () => {
     const kit = (id: string, mode: string, extra: string[] = []) =>
       cast.start(
         `${id} (partner ${mode})`,
         ['partner', mode, '--key', keys[id]!.file, '--gateway', gateway, '--out', out(id), ...extra],
-        {
-          HOTLINE_GATEWAY_TOKEN: tokens[id],
-        },
+        { HOTLINE_GATEWAY_TOKEN: tokens[id] },
         join(dir, `${id}.log`),
       )
     if (tls) kit(CAST.homeHotline, 'serve', ['--port', String(pushPort), '--tls-cert', tls.cert, '--tls-key', tls.key])
     else kit(CAST.homeHotline, 'pull')
     kit(CAST.foreignHotline, 'pull')
     kit(CAST.police, 'pull')
+    const log = join(dir, `${CAST.homeHotline}.log`)
     if (tls)
       await waitFor('the push receiver to listen', async () =>
-        (await readFile(join(dir, `${CAST.homeHotline}.log`), 'utf8').catch(() => '')).includes('listening') ? true : undefined,
+        (await readFile(log, 'utf8').catch(() => '')).includes('listening') ? true : undefined,
       )
     return [`${CAST.homeHotline}: partner ${tls ? 'serve' : 'pull'}; ${CAST.foreignHotline}, ${CAST.police}: partner pull (long poll)`]
   })
