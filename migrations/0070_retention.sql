@@ -42,3 +42,13 @@ CREATE TABLE retention_watermarks (
 INSERT INTO retention_watermarks (kind, after) VALUES
   ('report_contents', '00000000-0000-0000-0000-000000000000'),
   ('receipts', '00000000-0000-0000-0000-000000000000');
+
+-- When the purge last ran and whether it found anything: every process runs the purge loop, and this
+-- row (read under the advisory lock) keeps it to one run per RETENTION_INTERVAL_MS across all of
+-- them, so that the log gets one retention.purged entry per run, not one per process.
+CREATE TABLE retention_runs (
+  only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  last_run_at timestamptz,
+  last_purged integer NOT NULL DEFAULT 0
+);
+INSERT INTO retention_runs DEFAULT VALUES;

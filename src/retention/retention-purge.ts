@@ -17,14 +17,15 @@ export type PurgeCounts = Record<RetentionKind, number>
  * One purge run: clears, per kind of data, what is older than its retention, in one transaction
  * with one `retention.purged` audit entry holding the counts and cut-offs (never ids or contents).
  * Every row keeps its ids, digests and times, so the audit log and every evidence bundle still
- * verify. Any number of processes may call it: one at a time works, the others return 0.
+ * verify. Any number of processes may call it: one at a time works (the advisory lock), and only
+ * once per `intervalMs` unless the last run found something (then there may be more); otherwise
+ * it returns undefined.
  */
-export function createRetentionPurge({ pool, policy }: { pool: pg.Pool; policy: RetentionPolicy }) {
+export function createRetentionPurge({ pool, policy, intervalMs }: { pool: pg.Pool; policy: RetentionPolicy; intervalMs: number }) {
   return async function purge(): Promise<PurgeCounts | undefined> {
     return commitChange(pool, async (tx) => {
-      const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RETENTION_LOCK])
-      if (!rows[0]!.locked) return { result: undefined, audit: [] }
       const at = new Date()
+      if (!(await due(tx, at, intervalMs))) return { result: undefined, audit: [] }
       const before = {
         reporter_contact: new Date(at.getTime() - policy.reporterContactMs),
         report_contents: new Date(at.getTime() - policy.reportContentsMs),
@@ -37,11 +38,20 @@ export function createRetentionPurge({ pool, policy }: { pool: pg.Pool; policy: 
         handoff_payloads: await purgePayloads(tx, before.handoff_payloads, at),
         receipts: await purgeReceipts(tx, before.receipts, at),
       }
-      if (total(counts) === 0) return { result: counts, audit: [] }
+      await tx.query('UPDATE retention_runs SET last_run_at = $1, last_purged = $2', [at, total(counts)])
       const cutoffs = Object.fromEntries(Object.entries(before).map(([kind, date]) => [kind, date.toISOString()]))
       return { result: counts, audit: [{ type: 'retention.purged', at: at.toISOString(), purged: counts, before: cutoffs }] }
     })
   }
+}
+
+/** Whether this process runs the purge now: it holds the lock, and no other process ran it lately. */
+async function due(tx: pg.ClientBase, at: Date, intervalMs: number): Promise<boolean> {
+  const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RETENTION_LOCK])
+  if (!rows[0]!.locked) return false
+  const { rows: last } = await tx.query<{ last_run_at: Date | null; last_purged: number }>('SELECT last_run_at, last_purged FROM retention_runs')
+  const { last_run_at, last_purged } = last[0]!
+  return !last_run_at || last_purged > 0 || at.getTime() - last_run_at.getTime() >= intervalMs
 }
 
 export function total(counts: PurgeCounts | undefined): number {

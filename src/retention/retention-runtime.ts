@@ -9,7 +9,7 @@ import { createRetentionPurge, total } from './retention-purge.ts'
  * found a full batch. Every process runs it; the advisory lock lets one at a time work.
  */
 export function startRetention({ config, database, logger }: { config: Config; database: Database; logger: Logger }): BackgroundLoop {
-  const purge = createRetentionPurge({ pool: database.pool, policy: config.retention })
+  const purge = createRetentionPurge({ pool: database.pool, policy: config.retention, intervalMs: config.retentionIntervalMs })
   return startLoop({
     name: 'retention purge',
     logger,

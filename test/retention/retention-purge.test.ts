@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import t, { type Test } from 'tap'
 import { loadConfig } from '../../src/config/config.ts'
 import { createRetentionPurge, RETENTION_LOCK } from '../../src/retention/retention-purge.ts'
@@ -37,6 +38,11 @@ const getReport = async (ctx: HandoffTestApp, id: string) =>
 const getPayload = async (ctx: HandoffTestApp, id: string, client = DESTINATION) =>
   ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${id}/payload`, headers: await ctx.auth(client) })
 
+async function retentionEntries(pool: pg.Pool): Promise<Array<Record<string, any>>> {
+  const { rows } = await pool.query(`SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries ORDER BY id`)
+  return rows.map((row) => row.e).filter((e) => e.type === 'retention.purged')
+}
+
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 3000; i++) {
     if (await check()) return
@@ -52,7 +58,7 @@ t.test('the scheduled purge removes what is due; the report answers 410 with wha
   t.equal(before.statusCode, 200)
   t.same(before.json().purged, { contact_at: null, contents_at: null })
   const payload = await getPayload(ctx, handoffId)
-  t.equal(payload.statusCode, 200, payload.body)
+  t.equal(payload.statusCode, 200, 'the destination reads the payload')
   t.equal((await getPayload(ctx, handoffId, 'exampletube')).statusCode, 404, 'only the destination reads the payload')
   await ctx.settle()
   const evidenceBefore = (await ctx.get(`/v1/handoffs/${handoffId}/evidence`)).json()
@@ -91,14 +97,12 @@ t.test('the scheduled purge removes what is due; the report answers 410 with wha
 
   // one audit entry per run, counts only
   await ctx.settle()
-  const entries = await pool.query(
-    `SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE convert_from(entry, 'UTF8')::jsonb->>'type' = 'retention.purged'`,
-  )
-  t.ok(entries.rowCount! >= 1)
-  const purged = entries.rows.map((r) => r.e.purged)
+  const entries = await retentionEntries(pool)
+  t.ok(entries.length >= 1)
+  const purged = entries.map((e) => e.purged)
   const sum = (kind: string) => purged.reduce((n, p) => n + p[kind], 0)
   t.ok(sum('reporter_contact') >= 1 && sum('report_contents') >= 1 && sum('handoff_payloads') >= 1 && sum('receipts') >= 1, JSON.stringify(purged))
-  t.notOk(JSON.stringify(entries.rows).includes(reportId), 'the entry names no report')
+  t.notOk(JSON.stringify(entries).includes(reportId), 'the entry names no report')
 
   // the whole log still verifies, and so does the evidence taken before the purge and after it
   const url = await ctx.listen()
@@ -124,7 +128,7 @@ t.test('the scheduled purge removes what is due; the report answers 410 with wha
 
 t.test('nothing is purged before it is due; a report whose handoffs are not signed yet keeps its contents', async (t) => {
   const ctx = await handoffTestApp(t)
-  const defaults = createRetentionPurge({ pool: ctx.database.pool, policy: loadConfig({}).retention })
+  const defaults = createRetentionPurge({ pool: ctx.database.pool, policy: loadConfig({}).retention, intervalMs: 0 })
   const { reportId, handoffId } = await deliveredCase(t, ctx)
   t.same(await defaults(), { reporter_contact: 0, report_contents: 0, handoff_payloads: 0, receipts: 0 }, 'default retention: nothing yet')
   t.equal((await getReport(ctx, reportId)).statusCode, 200)
@@ -133,7 +137,7 @@ t.test('nothing is purged before it is due; a report whose handoffs are not sign
   // a second case: its handoffs wait for the signing worker
   const second = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('exampletube'), payload: urgentCase('second') })
   const waiting = second.json().id
-  const atOnce = createRetentionPurge({ pool: ctx.database.pool, policy: loadConfig(DUE_AT_ONCE).retention })
+  const atOnce = createRetentionPurge({ pool: ctx.database.pool, policy: loadConfig(DUE_AT_ONCE).retention, intervalMs: 0 })
   const first = await atOnce()
   t.equal(first!.report_contents, 1, 'the delivered report only')
   t.equal((await getReport(ctx, waiting)).statusCode, 200, 'the report still to be signed keeps its contents')
@@ -145,7 +149,7 @@ t.test('nothing is purged before it is due; a report whose handoffs are not sign
 t.test('one process at a time: while another holds the purge lock, a run does nothing', async (t) => {
   const ctx = await handoffTestApp(t)
   const { reportId } = await deliveredCase(t, ctx)
-  const purge = createRetentionPurge({ pool: ctx.database.pool, policy: loadConfig(DUE_AT_ONCE).retention })
+  const purge = createRetentionPurge({ pool: ctx.database.pool, policy: loadConfig(DUE_AT_ONCE).retention, intervalMs: 0 })
   const other = await attacker(t, ctx.databaseUrl)
   await other.query('BEGIN')
   await other.query('SELECT pg_advisory_xact_lock($1)', [RETENTION_LOCK])
@@ -158,4 +162,19 @@ t.test('one process at a time: while another holds the purge lock, a run does no
 t.test('retention durations are checked at start-up, naming the variable', async (t) => {
   t.throws(() => loadConfig({ RETENTION_RECEIPTS: '5 years' }), /RETENTION_RECEIPTS must be a duration/)
   t.equal(loadConfig({ RETENTION_REPORTER_CONTACT: '12h' }).retention.reporterContactMs, 12 * 3_600_000)
+})
+
+t.test('one run per interval across processes; every run, even one that found nothing, is one audit entry with its counts', async (t) => {
+  const ctx = await handoffTestApp(t)
+  const other = new pg.Pool({ connectionString: ctx.databaseUrl, max: 1 }) // a second gateway process's pool
+  t.teardown(() => other.end())
+  const policy = loadConfig({}).retention
+  const hourly = (pool: pg.Pool) => createRetentionPurge({ pool, policy, intervalMs: 3_600_000 })
+  const nothing = { reporter_contact: 0, report_contents: 0, handoff_payloads: 0, receipts: 0 }
+  t.same(await hourly(ctx.database.pool)(), nothing)
+  t.equal(await hourly(other)(), undefined, 'another process ran it a moment ago: skipped')
+  const entries = await retentionEntries(ctx.database.pool)
+  t.equal(entries.length, 1)
+  t.same(entries[0]!.purged, nothing)
+  t.same(Object.keys(entries[0]!.before).sort(), Object.keys(nothing).sort(), 'with the cut-off of each kind')
 })
