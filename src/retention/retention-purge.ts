@@ -15,7 +15,8 @@ export type PurgeCounts = Record<RetentionKind, number>
 
 /**
  * One purge run: clears, per kind of data, what is older than its retention, in one transaction
- * with one `retention.purged` audit entry holding the counts and cut-offs (never ids or contents).
+ * with one `retention.purged` audit entry holding the counts and cut-offs (never ids or contents);
+ * a run that found nothing writes none.
  * Every row keeps its ids, digests and times, so the audit log and every evidence bundle still
  * verify. Any number of processes may call it: one at a time works (the advisory lock), and only
  * once per `intervalMs` unless the last run found something (then there may be more); otherwise
@@ -39,6 +40,7 @@ export function createRetentionPurge({ pool, policy, intervalMs }: { pool: pg.Po
         receipts: await purgeReceipts(tx, before.receipts, at),
       }
       await tx.query('UPDATE retention_runs SET last_run_at = $1, last_purged = $2', [at, total(counts)])
+      if (total(counts) === 0) return { result: counts, audit: [] } // a run that found nothing changed nothing
       const cutoffs = Object.fromEntries(Object.entries(before).map(([kind, date]) => [kind, date.toISOString()]))
       return { result: counts, audit: [{ type: 'retention.purged', at: at.toISOString(), purged: counts, before: cutoffs }] }
     })

@@ -164,17 +164,23 @@ t.test('retention durations are checked at start-up, naming the variable', async
   t.equal(loadConfig({ RETENTION_REPORTER_CONTACT: '12h' }).retention.reporterContactMs, 12 * 3_600_000)
 })
 
-t.test('one run per interval across processes; every run, even one that found nothing, is one audit entry with its counts', async (t) => {
+t.test('one run per interval across processes, straight on while runs find something; one audit entry per run that purged', async (t) => {
   const ctx = await handoffTestApp(t)
+  await deliveredCase(t, ctx)
   const other = new pg.Pool({ connectionString: ctx.databaseUrl, max: 1 }) // a second gateway process's pool
   t.teardown(() => other.end())
-  const policy = loadConfig({}).retention
+  const policy = loadConfig(DUE_AT_ONCE).retention
   const hourly = (pool: pg.Pool) => createRetentionPurge({ pool, policy, intervalMs: 3_600_000 })
-  const nothing = { reporter_contact: 0, report_contents: 0, handoff_payloads: 0, receipts: 0 }
-  t.same(await hourly(ctx.database.pool)(), nothing)
-  t.equal(await hourly(other)(), undefined, 'another process ran it a moment ago: skipped')
+  const first = await hourly(ctx.database.pool)()
+  t.equal(first!.report_contents, 1)
+  t.same(
+    await hourly(other)(),
+    { reporter_contact: 0, report_contents: 0, handoff_payloads: 0, receipts: 0 },
+    'the last run found something: run again',
+  )
+  t.equal(await hourly(ctx.database.pool)(), undefined, 'the last run found nothing, a moment ago: skipped')
   const entries = await retentionEntries(ctx.database.pool)
-  t.equal(entries.length, 1)
-  t.same(entries[0]!.purged, nothing)
-  t.same(Object.keys(entries[0]!.before).sort(), Object.keys(nothing).sort(), 'with the cut-off of each kind')
+  t.equal(entries.length, 1, 'the run that found nothing wrote no entry')
+  t.same(entries[0]!.purged, first)
+  t.same(Object.keys(entries[0]!.before).sort(), Object.keys(first!).sort(), 'with the cut-off of each kind')
 })
