@@ -19,10 +19,13 @@ ALTER TABLE handoffs
   ADD CONSTRAINT handoffs_signed CHECK (state IN ('pending', 'failed', 'withdrawn')
     OR (manifest IS NOT NULL AND (payload IS NOT NULL OR payload_purged_at IS NOT NULL))),
   DROP CONSTRAINT handoffs_receipted,
-  ADD CONSTRAINT handoffs_receipted CHECK ((state = 'received') = (receipt IS NOT NULL OR receipts_purged_at IS NOT NULL)),
+  -- a receipt means received; received means a receipt, unless purged (a retraction may still come after the purge)
+  ADD CONSTRAINT handoffs_receipted
+    CHECK ((receipt IS NULL OR state = 'received') AND (state <> 'received' OR receipt IS NOT NULL OR receipts_purged_at IS NOT NULL)),
   DROP CONSTRAINT handoffs_retraction_receipted,
   ADD CONSTRAINT handoffs_retraction_receipted
-    CHECK ((retraction_state = 'received') = (retraction_receipt IS NOT NULL OR receipts_purged_at IS NOT NULL));
+    CHECK ((retraction_receipt IS NULL OR retraction_state = 'received')
+       AND (retraction_state IS DISTINCT FROM 'received' OR retraction_receipt IS NOT NULL OR receipts_purged_at IS NOT NULL));
 
 ALTER TABLE handoff_statuses ALTER COLUMN jws DROP NOT NULL;
 

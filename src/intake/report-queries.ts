@@ -36,7 +36,11 @@ export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retr
       if (!rows[0]) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
       if (rows[0].state === 'retracted') throw problem('HG_CONFLICT', `report ${reportId} is already retracted`)
       const at = new Date()
-      await tx.query(`UPDATE reports SET state = 'retracted', retracted_at = $3, retraction_reason = $2 WHERE id = $1`, [reportId, reason, at])
+      // a report whose contents were purged keeps no new free text either
+      await tx.query(
+        `UPDATE reports SET state = 'retracted', retracted_at = $3, retraction_reason = CASE WHEN contents_purged_at IS NULL THEN $2::text END WHERE id = $1`,
+        [reportId, reason, at],
+      )
       // the handoffs that carry it: withdrawn, or told (the destination's own retraction, signed)
       const carried = (signingKey && (await retractions?.retract(tx, reportId, at, signingKey))) ?? { audit: [], handoffIds: [] }
       const status = present((await tx.query(STATUS_QUERY, [reportId, senderId])).rows[0])

@@ -82,6 +82,10 @@ t.test('the scheduled purge removes what is due; the report answers 410 with wha
   )
   t.notOk(JSON.stringify(gone).includes('example.net/live'), 'no URL of the report in what remains')
 
+  const retracted = await ctx.post('exampletube', `/v1/reports/${reportId}/retract`, { reason: 'sent in error, see ticket 12' })
+  t.equal(retracted.statusCode, 200, 'a purged report can still be retracted')
+  t.equal(retracted.json().retraction_reason, null, 'but keeps no new free text')
+
   const payloadGone = await getPayload(ctx, handoffId)
   t.equal(payloadGone.statusCode, 410)
   t.equal(payloadGone.json().remains.payload_sha256, payload.json().payload_sha256)
