@@ -104,7 +104,9 @@ async function setUp(show: Narrator, cast: Cast, dir: string): Promise<Stage> {
     await mkdir(dataDir, { recursive: true })
     const env = { ...gatewayEnv(dataDir), PORT: String(port), ...(tls ? { NODE_EXTRA_CA_CERTS: tls.cert } : {}) }
     cast.start('the gateway', ['serve'], env, join(dir, 'gateway.log'))
-    await waitFor('the gateway to be ready', async () => ((await fetch(`${gateway}/readyz`).catch(() => undefined))?.ok ? true : undefined))
+    // the first start creates the embedded database and applies every migration: a minute on a busy machine
+    const ready = async () => ((await fetch(`${gateway}/readyz`).catch(() => undefined))?.ok ? true : undefined)
+    await waitFor('the gateway to be ready', ready, 240_000)
     const { tokenUrl, secrets } = await devCredentials(dataDir)
     for (const id of [...Object.values(CAST), ADMIN]) tokens[id] = await fetchToken(tokenUrl, id, secrets.get(id) ?? '', AUDIENCE)
     admin = apiAs(gateway, tokens[ADMIN]!)
