@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino'
 import { buildApp } from './app.ts'
 import { startAuditLog } from './audit/audit-runtime.ts'
 import { startHandoffDelivery } from './handoffs/handoff-runtime.ts'
+import { startRetention } from './retention/retention-runtime.ts'
 import { createInboxSignals } from './handoffs/inbox-signals.ts'
 import { loadConfig, type Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/database.ts'
@@ -44,6 +45,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
     const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer, signals: inboxSignals, health: loopHealth })
     built.addHook('onClose', async () => handoffs.stop())
+    const retention = startRetention({ config: runtime, database, logger })
+    built.addHook('onClose', async () => retention.stop())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')
       else logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests')

@@ -17,12 +17,14 @@ Usage:
   hotline-gateway partner keygen|serve|pull|status|verify
                                          a partner's side: key, push receiver, inbox puller (partner --help)
   hotline-gateway witness keygen|serve   run a witness that cosigns the gateway's checkpoints (witness --help)
+  hotline-gateway demo                   play a whole case on a throwaway gateway with partners (npm run demo)
   hotline-gateway --help                 show this help
 
 Configuration comes from environment variables (see README.md): DATABASE_URL, HOST, PORT,
 LOG_LEVEL, DATA_DIR, NODE_ENV, BODY_LIMIT, SHUTDOWN_GRACE_MS, PUBLIC_URL, OIDC_ISSUER, OIDC_AUDIENCE,
 ENCRYPTION_KEY, GATEWAY_HOME_COUNTRY, GEOIP_DB, DIRECTORY_CACHE_MS, KEY_CHECK_MS, RATE_LIMIT_PUBLIC,
-RATE_LIMIT_PARTICIPANT, AUDIT_LOG_ORIGIN, AUDIT_WITNESSES.
+RATE_LIMIT_PARTICIPANT, AUDIT_LOG_ORIGIN, AUDIT_WITNESSES, RETENTION_REPORTER_CONTACT, RETENTION_REPORT_CONTENTS,
+RETENTION_HANDOFF_PAYLOADS, RETENTION_RECEIPTS, RETENTION_INTERVAL_MS.
 Without DATABASE_URL the gateway runs on embedded PGlite under DATA_DIR.`
 
 type Command = (args: string[]) => Promise<number>
@@ -56,6 +58,11 @@ const COMMANDS: Record<string, Command> = {
   async keys(args) {
     const { keysCommand } = await import('./keys.ts')
     return keysCommand(args)
+  },
+  async demo(args) {
+    parseArgs({ args, options: {}, strict: true })
+    const { runDemo } = await import('../demo/demo.ts')
+    return runDemo()
   },
   async directory(args) {
     const { directoryCommand } = await import('./directory.ts')

@@ -36,6 +36,24 @@ export interface Config {
   dbConnectTimeoutMs: number
   dbStatementTimeoutMs: number
   dbQueryTimeoutMs: number
+  /** How long each kind of data is kept (milliseconds; src/retention/), and how often the purge looks. */
+  retention: RetentionPolicy
+  retentionIntervalMs: number
+}
+
+export interface RetentionPolicy {
+  reporterContactMs: number
+  reportContentsMs: number
+  handoffPayloadsMs: number
+  receiptsMs: number
+}
+
+const DURATION = { type: 'string', pattern: '^[0-9]{1,6}(s|m|h|d)$', description: 'a duration: a number and s, m, h or d (e.g. 30d)' } as const
+const DURATION_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `30d` -> milliseconds (the pattern above was checked). */
+function durationMs(value: string): number {
+  return Number(value.slice(0, -1)) * DURATION_UNIT_MS[value.slice(-1)]!
 }
 
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'ENCRYPTION_KEY'])
@@ -120,6 +138,17 @@ const envSchema = {
       default: 6000,
       description: 'an integer from 100 to 600000: how long to wait for the answer to one query (milliseconds)',
     },
+    RETENTION_REPORTER_CONTACT: { ...DURATION, default: '30d' },
+    RETENTION_REPORT_CONTENTS: { ...DURATION, default: '365d' },
+    RETENTION_HANDOFF_PAYLOADS: { ...DURATION, default: '30d' },
+    RETENTION_RECEIPTS: { ...DURATION, default: '1825d' },
+    RETENTION_INTERVAL_MS: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 86400000,
+      default: 3600000,
+      description: 'an integer from 10 to 86400000: how often the retention purge looks for what is due (milliseconds)',
+    },
     AUDIT_LOG_ORIGIN: {
       type: 'string',
       pattern: '^[a-z0-9.-]+(/[A-Za-z0-9._/-]+)?$',
@@ -173,6 +202,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbConnectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS as number,
     dbStatementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS as number,
     dbQueryTimeoutMs: values.DB_QUERY_TIMEOUT_MS as number,
+    retention: {
+      reporterContactMs: durationMs(values.RETENTION_REPORTER_CONTACT as string),
+      reportContentsMs: durationMs(values.RETENTION_REPORT_CONTENTS as string),
+      handoffPayloadsMs: durationMs(values.RETENTION_HANDOFF_PAYLOADS as string),
+      receiptsMs: durationMs(values.RETENTION_RECEIPTS as string),
+    },
+    retentionIntervalMs: values.RETENTION_INTERVAL_MS as number,
   }
 }
 

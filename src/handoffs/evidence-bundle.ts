@@ -35,10 +35,11 @@ export function createEvidenceBuilder({ pool, audit }: { pool: pg.Pool; audit: A
     for (const jwk of [row.receipt_jwk, ...row.statuses.map((s) => s.jwk)]) if (jwk) destinationKeys.set(canonicalize(jwk), jwk)
     return {
       format: HANDOFF_EVIDENCE_FORMAT,
-      handoff: handoffSummary(row),
+      // after the retention purge the log still holds each message's SHA-256 and signer; the bundle says when they went
+      handoff: { ...handoffSummary(row), ...(row.receipts_purged_at ? { receipts_purged_at: row.receipts_purged_at.toISOString() } : {}) },
       manifest: row.manifest,
       receipt: row.receipt,
-      statuses: row.statuses.map((s) => s.jws),
+      statuses: row.statuses.flatMap((s) => (s.jws ? [s.jws] : [])),
       keys: { gateway: [keys[0].public_jwk], destination: [...destinationKeys.values()] },
       audit: await audit.evidence(entries.map((e) => e.log_index!)),
     }

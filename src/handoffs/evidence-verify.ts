@@ -64,6 +64,20 @@ export async function verifyHandoffEvidence(bundle: HandoffEvidence, policy: Wit
 
   // the receipt and the status messages, under the destination's keys
   const receiptEntries = ofType('handoff.receipt_received')
+  const statusEntries = ofType('handoff.status_changed').sort((a, b) => Number(a.entry.seq) - Number(b.entry.seq))
+  const purgedAt = h.receipts_purged_at
+  if (purgedAt && bundle.receipt === null && bundle.statuses.length === 0) {
+    // purged under the retention policy: what is left to prove them is what the log recorded
+    for (const { index, entry } of [...receiptEntries, ...statusEntries]) {
+      const what = entry.type === 'handoff.receipt_received' ? 'receipt' : `status ${String(entry.seq)}: ${String(entry.status)}`
+      const sha = entry.type === 'handoff.receipt_received' ? entry.receipt_sha256 : entry.status_sha256
+      lines.push(`${what}: message purged at ${purgedAt}; signed by ${String(entry.signer_kid)}, SHA-256 ${String(sha)} as logged in entry ${index}`)
+    }
+    lines.push(
+      `OK: handoff ${h.id} to ${h.destination}: manifest verifies; its receipt and ${statusEntries.length} status message(s) were purged and are proven by their log entries, in the log ${origin} at tree size ${size}`,
+    )
+    return lines
+  }
   if (bundle.receipt === null) {
     if (receiptEntries.length > 0) throw fail(`receipt: the log records one (entry ${receiptEntries[0]!.index}) but the bundle has none`)
   } else {
@@ -75,7 +89,6 @@ export async function verifyHandoffEvidence(bundle: HandoffEvidence, policy: Wit
     bound('receipt', receipt, h.id, manifestSha)
     lines.push(`receipt: signed by ${h.destination} key ${receipt.kid}; SHA-256 as logged in entry ${entry.index}`)
   }
-  const statusEntries = ofType('handoff.status_changed').sort((a, b) => Number(a.entry.seq) - Number(b.entry.seq))
   if (statusEntries.length !== bundle.statuses.length) {
     throw fail(`statuses: the bundle has ${bundle.statuses.length} status messages, the log records ${statusEntries.length}`)
   }

@@ -3,7 +3,8 @@ import type { createEvidenceBuilder } from './evidence-bundle.ts'
 import type { Escalations } from './escalations.ts'
 import type { HandoffService } from './handoff-service.ts'
 import type { createInbox } from './inbox.ts'
-import { loadHandoff, requireVisible } from './handoff-store.ts'
+import { loadHandoff, loadPayload, presentHandoff, requireVisible } from './handoff-store.ts'
+import { problem } from '../http/problems.ts'
 import type pg from 'pg'
 
 type Inbox = ReturnType<typeof createInbox>
@@ -39,6 +40,19 @@ export function handoffHandlers({ pool, handoffs, inbox, escalations, evidence }
       return handoffs.retractionReceipt(idOf(request.params), request.principal!.participant, receipt)
     },
     redeliverHandoff: async (request) => handoffs.redeliver(idOf(request.params), request.principal!),
+    getHandoffPayload: async (request) => {
+      const id = idOf(request.params)
+      const row = await loadHandoff(pool, id)
+      if (row?.participant_id !== request.principal!.participant.id) throw problem('HG_NOT_FOUND', `no handoff ${id} addressed to you`)
+      if (row.payload_purged_at)
+        throw problem('HG_GONE', `handoff ${id}'s payload was purged under the retention policy at ${row.payload_purged_at.toISOString()}`, {
+          remains: presentHandoff(row),
+        })
+      const payload = await loadPayload(pool, id)
+      if (payload === null) throw problem('HG_CONFLICT', `handoff ${id} is ${row.state}: it has no signed payload`)
+      const { manifest_sha256, payload_media_type, payload_sha256 } = row
+      return { handoff_id: id, manifest_sha256, payload, payload_media_type, payload_sha256 }
+    },
     getHandoffEvidence: async (request) => {
       const id = idOf(request.params)
       return evidence(requireVisible(await loadHandoff(pool, id), id, request.principal!))

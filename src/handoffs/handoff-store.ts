@@ -9,7 +9,8 @@ export interface StatusRow {
   reason_code: string | null
   at: string
   sha256: string
-  jws: string
+  /** null once purged under the retention policy */
+  jws: string | null
   kid: string
   jwk: JWK
 }
@@ -44,6 +45,8 @@ export interface HandoffRow {
   retraction_receipt: string | null
   retraction_receipt_sha256: string | null
   retraction_received_at: Date | null
+  payload_purged_at: Date | null
+  receipts_purged_at: Date | null
   statuses: StatusRow[]
 }
 
@@ -52,12 +55,18 @@ const HANDOFF = `
          h.signed_at, h.sent_at, h.received_at, h.manifest, h.manifest_sha256, h.payload_sha256, h.payload_media_type,
          h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk, h.attempts, h.last_error,
          h.retraction, h.retraction_sha256, h.retraction_state, h.retraction_sent_at, h.retraction_receipt,
-         h.retraction_receipt_sha256, h.retraction_received_at,
+         h.retraction_receipt_sha256, h.retraction_received_at, h.payload_purged_at, h.receipts_purged_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'status', s.status, 'reason_code', s.reason_code,
                    'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
             FROM handoff_statuses s WHERE s.handoff_id = h.id) AS statuses
     FROM handoffs h JOIN reports r ON r.id = h.report_id
    WHERE h.id = $1`
+
+/** The payload as signed, for its destination; null once purged (or before signing). */
+export async function loadPayload(db: pg.Pool, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ payload: string | null }>('SELECT payload FROM handoffs WHERE id = $1', [id])
+  return rows[0]?.payload ?? null
+}
 
 /** One handoff with its statuses; `lock` holds its row until the transaction ends. */
 export async function loadHandoff(db: pg.Pool | pg.ClientBase, id: string, lock = false): Promise<HandoffRow | undefined> {
@@ -105,6 +114,8 @@ export function presentHandoff(row: HandoffRow) {
     payload_sha256: row.payload_sha256,
     payload_media_type: row.payload_media_type,
     receipt: row.receipt,
+    payload_purged_at: iso(row.payload_purged_at),
+    receipts_purged_at: iso(row.receipts_purged_at),
     attempts: row.attempts,
     last_error: row.last_error,
     retraction: row.retraction && {

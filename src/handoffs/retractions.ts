@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { GatewayKey } from '../crypto/gateway-key.ts'
 import { activeKeyWatcher } from '../keys/gateway-keys.ts'
 import { compactSigner, sha256Hex } from '../crypto/jws.ts'
 import type { Sealer } from '../crypto/sealer.ts'
@@ -43,12 +44,19 @@ export type Retractions = ReturnType<typeof createRetractions>
 /**
  * Carries a report's retraction to its handoffs, inside the transaction that retracts the report:
  * each handoff gets what its state calls for (the still pending ones are withdrawn by the signing
- * worker). Returns the audit events and the handoff ids they belong to, in order.
+ * worker). Returns the audit events and the handoff ids they belong to, in order. The signing key
+ * is read before that transaction (`signingKey`): reading it inside would need a second connection,
+ * and embedded PGlite has one.
  */
 export function createRetractions(options: { pool: pg.Pool; sealer: Sealer; issuer: string; keyCheckMs?: number }) {
   const key = activeKeyWatcher(options.pool, options.sealer, 'receipt', options.keyCheckMs ?? 10_000)
 
-  async function retract(tx: pg.ClientBase, reportId: string, at: Date): Promise<{ audit: AuditEvent[]; handoffIds: string[] }> {
+  async function retract(
+    tx: pg.ClientBase,
+    reportId: string,
+    at: Date,
+    signingKey: GatewayKey,
+  ): Promise<{ audit: AuditEvent[]; handoffIds: string[] }> {
     const base = { at: at.toISOString(), report_id: reportId }
     const { rows: withdrawn } = await tx.query(WITHDRAW, [reportId])
     const { rows: held } = await tx.query(HELD, [reportId])
@@ -64,7 +72,6 @@ export function createRetractions(options: { pool: pg.Pool; sealer: Sealer; issu
       },
     }))
     if (held.length > 0) {
-      const signingKey = await key()
       const sign = compactSigner<RetractionClaims>(signingKey, RETRACTION_TYP)
       const signed = held.map((row) => {
         const jws = sign({
@@ -99,5 +106,5 @@ export function createRetractions(options: { pool: pg.Pool; sealer: Sealer; issu
     return { audit: events.map((e) => e.event), handoffIds: events.map((e) => e.id) }
   }
 
-  return { retract }
+  return { retract, signingKey: key }
 }

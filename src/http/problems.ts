@@ -17,6 +17,7 @@ export const PROBLEMS = {
   HG_NOT_ACCEPTABLE: { status: 406, title: 'No acceptable representation' },
   HG_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
   HG_CONFLICT: { status: 409, title: 'Conflict with the current state' },
+  HG_GONE: { status: 410, title: 'Purged under the retention policy' },
   HG_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   HG_URI_TOO_LONG: { status: 414, title: 'Request URI too long' },
   HG_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },

@@ -77,6 +77,10 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
       const { reportId } = request.params as { reportId: string }
       const status = await reports.statusFor(reportId, request.principal!.participant.id)
       if (!status) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
+      if (status.purged.contents_at)
+        throw problem('HG_GONE', `report ${reportId}'s contents were purged under the retention policy at ${status.purged.contents_at}`, {
+          remains: status,
+        })
       return status
     },
 

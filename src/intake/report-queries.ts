@@ -10,7 +10,7 @@ export type ReportQueries = ReturnType<typeof createReportQueries>
 /** The report, its routing decision, and the handoffs that carry it: its own, and those that already had its case. */
 const STATUS_QUERY = `
   SELECT r.id, r.state, r.channel, r.external_id, r.received_at, r.report_digest, r.case_id, r.duplicate_of,
-         r.retracted_at, r.retraction_reason,
+         r.retracted_at, r.retraction_reason, r.contact_purged_at, r.contents_purged_at,
          d.decision, d.already_handed, d.directory_version AS d_directory_version, d.ruleset_version, d.decided_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'destination', h.participant_id, 'state', h.state,
                    'urgent', h.urgent, 'retraction', h.retraction_state, 'report_id', h.report_id, 'created_at', h.created_at,
@@ -23,21 +23,26 @@ const STATUS_QUERY = `
    WHERE r.id = $1 AND r.sender_id = $2`
 
 /** Reads and the retraction, always scoped to the sender: someone else's report is "not found", never "forbidden". */
-export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retractions?: Pick<Retractions, 'retract'> }) {
+export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retractions?: Pick<Retractions, 'retract' | 'signingKey'> }) {
   async function statusFor(reportId: string, senderId: string) {
     const { rows } = await pool.query(STATUS_QUERY, [reportId, senderId])
     return rows[0] ? present(rows[0]) : undefined
   }
 
   async function retract(reportId: string, senderId: string, reason: string) {
+    const signingKey = await retractions?.signingKey()
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query(`SELECT state FROM reports WHERE id = $1 AND sender_id = $2 FOR UPDATE`, [reportId, senderId])
       if (!rows[0]) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
       if (rows[0].state === 'retracted') throw problem('HG_CONFLICT', `report ${reportId} is already retracted`)
       const at = new Date()
-      await tx.query(`UPDATE reports SET state = 'retracted', retracted_at = $3, retraction_reason = $2 WHERE id = $1`, [reportId, reason, at])
+      // a report whose contents were purged keeps no new free text either
+      await tx.query(
+        `UPDATE reports SET state = 'retracted', retracted_at = $3, retraction_reason = CASE WHEN contents_purged_at IS NULL THEN $2::text END WHERE id = $1`,
+        [reportId, reason, at],
+      )
       // the handoffs that carry it: withdrawn, or told (the destination's own retraction, signed)
-      const carried = (await retractions?.retract(tx, reportId, at)) ?? { audit: [], handoffIds: [] }
+      const carried = (signingKey && (await retractions?.retract(tx, reportId, at, signingKey))) ?? { audit: [], handoffIds: [] }
       const status = present((await tx.query(STATUS_QUERY, [reportId, senderId])).rows[0])
       // the reason is free text from the sender: it stays in the report, not in the publishable log
       return {
@@ -71,6 +76,8 @@ function present(row: StatusRow) {
     duplicate_of: row.duplicate_of,
     retracted_at: row.retracted_at?.toISOString() ?? null,
     retraction_reason: row.retraction_reason,
+    // what retention removed, and when (src/retention/); ids, digests and the timeline stay
+    purged: { contact_at: row.contact_purged_at?.toISOString() ?? null, contents_at: row.contents_purged_at?.toISOString() ?? null },
     routing: row.decision
       ? {
           decision: row.decision,
