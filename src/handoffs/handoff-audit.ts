@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { auditEntryBytes, type AuditEvent } from '../state/commit.ts'
 
 /**
  * A `commitChange` link that records which audit entry belongs to which handoff (one entry per id,
@@ -9,4 +10,31 @@ export function linkEntries(handoffIds: string[]): (tx: pg.PoolClient, entryIds:
     if (entryIds.length === 0) return
     await tx.query('INSERT INTO handoff_audit (audit_entry_id, handoff_id) SELECT unnest($1::bigint[]), unnest($2::uuid[])', [entryIds, handoffIds])
   }
+}
+
+export interface AuditedChange {
+  /** An UPDATE of at most one handoff, `RETURNING id`: the entry is written only if it changed the row. */
+  change: string
+  /** Further data-modifying statements that run with it whether or not it changed anything. */
+  also?: string[]
+  params: unknown[]
+  event: AuditEvent
+}
+
+/**
+ * A handoff's state change, its audit entry and the entry's link to the handoff in one statement: one
+ * round trip, atomic without BEGIN/COMMIT (as commitChange's three, for the hot paths of delivery).
+ * Whether the row changed: a concurrent change that got there first leaves it, and writes no entry.
+ */
+export async function changeWithEntry(db: pg.Pool | pg.ClientBase, { change, also = [], params, event }: AuditedChange): Promise<boolean> {
+  const entry = `$${params.length + 1}::bytea`
+  const { rows } = await db.query<{ n: number }>(
+    `WITH changed AS (${change}),
+          ${also.map((sql, i) => `also_${i} AS (${sql}),`).join('\n          ')}
+          entry AS (INSERT INTO audit_entries (entry) SELECT ${entry} FROM changed RETURNING id),
+          linked AS (INSERT INTO handoff_audit (audit_entry_id, handoff_id) SELECT entry.id, changed.id FROM entry, changed)
+     SELECT count(*)::int AS n FROM changed`,
+    [...params, auditEntryBytes(event)],
+  )
+  return rows[0]!.n > 0
 }
