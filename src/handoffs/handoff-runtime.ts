@@ -50,6 +50,7 @@ export async function startHandoffDelivery(options: {
     // every push is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
     signRequest: createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs)),
     maxAgeMs: config.deliveryMaxAgeMs,
+    leaseMs: config.deliveryLeaseMs,
     onSettled: (mode) => delivering.get(mode)?.wake(),
   })
   // one loop per delivery mode: a mode whose targets are slow never holds up another's
