@@ -24,17 +24,21 @@ export interface AuditedChange {
 /**
  * A handoff's state change, its audit entry and the entry's link to the handoff in one statement: one
  * round trip, atomic without BEGIN/COMMIT (as commitChange's three, for the hot paths of delivery).
- * Whether the row changed: a concurrent change that got there first leaves it, and writes no entry.
+ * The changed row as `change` returns it; undefined when it changed nothing (a concurrent change that
+ * got there first, say), and then no entry is written.
  */
-export async function changeWithEntry(db: pg.Pool | pg.ClientBase, { change, also = [], params, event }: AuditedChange): Promise<boolean> {
+export async function changeWithEntry<Row extends { id: string }>(
+  db: pg.Pool | pg.ClientBase,
+  { change, also = [], params, event }: AuditedChange,
+): Promise<Row | undefined> {
   const entry = `$${params.length + 1}::bytea`
-  const { rows } = await db.query<{ n: number }>(
+  const { rows } = await db.query<Row>(
     `WITH changed AS (${change}),
           ${also.map((sql, i) => `also_${i} AS (${sql}),`).join('\n          ')}
           entry AS (INSERT INTO audit_entries (entry) SELECT ${entry} FROM changed RETURNING id),
           linked AS (INSERT INTO handoff_audit (audit_entry_id, handoff_id) SELECT entry.id, changed.id FROM entry, changed)
-     SELECT count(*)::int AS n FROM changed`,
+     SELECT * FROM changed`,
     [...params, auditEntryBytes(event)],
   )
-  return rows[0]!.n > 0
+  return rows[0]
 }
