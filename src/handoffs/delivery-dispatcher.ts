@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { RequestSigner } from '../crypto/request-signer.ts'
@@ -80,6 +81,7 @@ export function createDispatcher(options: DispatcherOptions) {
   const turns = new Map<DeliveryMode, number>()
   // stopping cuts requests short: their leases run out and any process sends the same bytes again
   const stopping = new AbortController()
+  setMaxListeners(overall + 16, stopping.signal) // one listener per request in flight
   const context: DeliveryContext = {
     signRequest: options.signRequest,
     signal: stopping.signal,
