@@ -34,12 +34,16 @@ export interface DispatcherOptions {
 }
 
 // The breaker of one target opens for backoff × 2^(failures-1), with jitter (50–100 %) so that processes do not probe in step.
+// A failure while it is open already (the other requests that were in flight when it opened) neither counts again nor
+// extends it: sixteen pushes timing out together are one failure, not an hour's backoff.
 const TRIPPED = `
   INSERT INTO delivery_endpoints AS e (participant_id, endpoint, failures, open_until, last_error)
   VALUES ($1, $2, 1, now() + $3 * (0.5 + random() / 2) * interval '1 millisecond', $4)
   ON CONFLICT (participant_id, endpoint) DO UPDATE
-     SET failures = e.failures + 1, last_error = $4, updated_at = now(),
-         open_until = now() + least($3 * 2 ^ e.failures, $5) * (0.5 + random() / 2) * interval '1 millisecond'`
+     SET last_error = $4, updated_at = now(),
+         failures = CASE WHEN e.open_until > now() THEN e.failures ELSE e.failures + 1 END,
+         open_until = CASE WHEN e.open_until > now() THEN e.open_until
+                           ELSE now() + least($3 * 2 ^ e.failures, $5) * (0.5 + random() / 2) * interval '1 millisecond' END`
 
 const CLOSED = `UPDATE delivery_endpoints SET failures = 0, open_until = NULL, last_error = NULL, updated_at = now()
                  WHERE participant_id = $2 AND endpoint = $3 AND failures > 0`

@@ -249,3 +249,16 @@ t.test('push: each endpoint has its own breaker: the urgent endpoint takes urgen
   t.equal(normal.received.length, 1, 'the normal endpoint is not tried again before its backoff ran out')
   t.same(await breakers(), [{ endpoint: normal.url, failures: 1, open: true }], 'and the urgent endpoint has no breaker of its own open')
 })
+
+t.test('push: requests failing together count as one failure of the endpoint, not one each', async (t) => {
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  await ctx.submit()
+  t.equal((await ctx.post('exampletube', '/v1/reports', urgentCase('together'))).statusCode, 202)
+  await ctx.worker.step()
+  t.equal(await pushFor(ctx, { ca: tls.cert, backoffMs: 60_000 }).step(), 2, 'two pushes in flight at once, both failing')
+  const { rows } = await ctx.database.pool.query(`SELECT failures, open_until > now() AS open FROM delivery_endpoints WHERE participant_id = $1`, [
+    DESTINATION,
+  ])
+  t.same(rows, [{ failures: 1, open: true }], 'one failure: the breaker opens for the first backoff, not the second')
+})
