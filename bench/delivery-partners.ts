@@ -31,7 +31,13 @@ export function pullPartner(partner: Partner, gateway: string, token: () => Prom
   let stopped = false
   const loop = (async () => {
     let cursor: string | undefined
-    while (!stopped) cursor = (await receiver.pull(client, { ...(cursor ? { cursor } : {}), wait: 2 })).cursor
+    while (!stopped) {
+      try {
+        cursor = (await receiver.pull(client, { ...(cursor ? { cursor } : {}), wait: 2 })).cursor
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500)) // a 503 from an overloaded machine: look again shortly, as a partner would
+      }
+    }
   })()
   return {
     async stop() {

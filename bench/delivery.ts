@@ -102,11 +102,15 @@ async function drain(gateway: string, authorization: string, pool: pg.Pool, tota
     Array.from({ length: parallel }, async () => {
       while (next < batches) {
         next++
-        await sendBatch(
-          gateway,
-          authorization,
-          Array.from({ length: 100 }, () => uniqueReport()),
+        const batch = Array.from({ length: 100 }, () => uniqueReport())
+        // a refused batch (503 on an overloaded machine) is sent again after a second: the backlog is what is measured
+        while (
+          !(await sendBatch(gateway, authorization, batch).then(
+            () => true,
+            () => false,
+          ))
         )
+          await new Promise((resolve) => setTimeout(resolve, 1000))
       }
     }),
   )
@@ -151,6 +155,8 @@ async function steady(gateway: string, authorization: string, pool: pg.Pool, rat
   const started = performance.now()
   const backlog = sampler(pool, started)
   const sends: Array<Promise<void>> = []
+  // a refused batch (a 503 on an overloaded machine) is counted, not fatal: the run goes on at the rate set
+  const refused: string[] = []
   for (let tick = 0; tick < seconds * 10; tick++) {
     const due = started + tick * 100
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
@@ -159,12 +165,13 @@ async function steady(gateway: string, authorization: string, pool: pg.Pool, rat
         gateway,
         authorization,
         Array.from({ length: perTick }, (_, i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE')),
-      ),
+      ).catch((error: Error) => void refused.push(error.message.slice(0, 40))),
     )
   }
   await Promise.all(sends)
   const intakeSeconds = (performance.now() - started) / 1000
-  const sent = perTick * seconds * 10
+  const sent = perTick * (seconds * 10 - refused.length)
+  if (refused.length > 0) console.log(`${refused.length} batches of ${perTick} refused: ${[...new Set(refused)].join('; ')}`)
   const deadline = Date.now() + 120_000
   const expected = await scalar(pool, `SELECT count(*) AS n FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline')`)
   while (Date.now() < deadline) {
@@ -219,6 +226,8 @@ if (mode === 'steady') {
     directory.participants.find((p) => p.id === partner.id)!.keys = { jwks: { keys: [partner.publicJwk as Record<string, string>] } }
 }
 const gateway = await startGateway(env)
+process.on('exit', () => gateway.child.kill('SIGKILL')) // never leave a gateway behind, however the bench ends
+process.on('SIGTERM', () => process.exit(143))
 try {
   if (mode === 'steady') {
     push = await pushPartner(pushed, gateway.url, tls)

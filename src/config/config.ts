@@ -21,6 +21,7 @@ export interface Config {
   directoryCacheMs: number
   keyCheckMs: number
   deliveryMaxAgeMs: number
+  deliveryLeaseMs: number
   urgentAckMs: number
   /** How long a background loop may go without completing a step before /readyz fails. */
   loopStallMs: number
@@ -99,6 +100,13 @@ const envSchema = {
       maximum: 3600000,
       default: 60000,
       description: 'how long a background loop may go without completing a step before /readyz fails (milliseconds)',
+    },
+    DELIVERY_LEASE_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 3600000,
+      default: 60000,
+      description: 'how long a delivery attempt is left to the process that started it before any process may send it again (milliseconds)',
     },
     URGENT_ACK_MS: {
       type: 'integer',
@@ -190,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     directoryCacheMs: values.DIRECTORY_CACHE_MS as number,
     keyCheckMs: values.KEY_CHECK_MS as number,
     deliveryMaxAgeMs: values.DELIVERY_MAX_AGE_MS as number,
+    deliveryLeaseMs: values.DELIVERY_LEASE_MS as number,
     urgentAckMs: values.URGENT_ACK_MS as number,
     loopStallMs: values.LOOP_STALL_MS as number,
     encryptionKey: values.ENCRYPTION_KEY as string | undefined,

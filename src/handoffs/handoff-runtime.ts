@@ -21,9 +21,9 @@ export interface RunningHandoffDelivery {
 }
 
 /**
- * The handoff loops of this process: one signs the outbox, one pushes what is signed, one escalates
- * urgent handoffs left without a receipt. They never wait on each other, so an unreachable endpoint
- * does not slow signing, nor a signing error pushing.
+ * The handoff loops of this process: one signs the outbox, one per delivery mode delivers what is
+ * signed (src/handoffs/delivery-modes.ts), one escalates urgent handoffs left without a receipt. They
+ * never wait on each other, so an unreachable endpoint does not slow signing, nor a signing error delivery.
  * Every process runs them; SKIP LOCKED and leases share the work.
  */
 export async function startHandoffDelivery(options: {
@@ -40,13 +40,12 @@ export async function startHandoffDelivery(options: {
   const signingThread = createSigningThread()
   const directory = createDirectoryService({ pool, cacheMs: config.directoryCacheMs })
   const worker = createHandoffWorker({ pool, sealer, logger, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs, signingThread, signals })
-  // what is signed is pushed at once, not at the push loop's next look
-  const sign = async () => {
-    const signed = await worker.step()
-    if (signed > 0) pushing.wake()
-    return signed
+  // what is signed (or escalated) is delivered at once, not at each mode's next look
+  const wakeDelivery = (count: number) => {
+    if (count > 0) for (const loop of delivering.values()) loop.wake()
+    return count
   }
-  const push = createPushDelivery({
+  const delivery = createPushDelivery({
     pool,
     logger,
     directory,
@@ -54,21 +53,26 @@ export async function startHandoffDelivery(options: {
     // every push is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
     signRequest: createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs)),
     maxAgeMs: config.deliveryMaxAgeMs,
-    onSettled: () => pushing.wake(),
+    leaseMs: config.deliveryLeaseMs,
+    onSettled: (mode) => delivering.get(mode)?.wake(),
   })
-  const pushing = startLoop({ name: 'push delivery', step: push.dispatch, logger, health })
-  const signing = startLoop({ name: 'handoff signing', step: sign, logger, health })
+  // one loop per delivery mode: a mode whose targets are slow never holds up another's
+  const delivering = new Map(
+    delivery.modes.map((mode) => [mode, startLoop({ name: mode.name, step: async () => (await delivery.dispatch(mode)).length, logger, health })]),
+  )
+  const signing = startLoop({ name: 'handoff signing', step: async () => wakeDelivery(await worker.step()), logger, health })
   const escalations = createEscalations({ pool, directory, ackMs: config.urgentAckMs })
-  const escalating = startLoop({ name: 'urgent escalation', step: escalate, logger, intervalMs: 1_000, health })
-  async function escalate(): Promise<number> {
-    const escalated = await escalations.step()
-    if (escalated > 0) pushing.wake()
-    return escalated
-  }
+  const escalating = startLoop({
+    name: 'urgent escalation',
+    step: async () => wakeDelivery(await escalations.step()),
+    logger,
+    intervalMs: 1_000,
+    health,
+  })
   return {
     async stop() {
-      await Promise.all([signing.stop(), pushing.stop(), escalating.stop()])
-      await push.stop()
+      await Promise.all([signing.stop(), escalating.stop(), ...[...delivering.values()].map((loop) => loop.stop())])
+      await delivery.stop()
       await signingThread.close()
     },
   }

@@ -50,12 +50,16 @@ export interface HandoffRow {
   statuses: StatusRow[]
 }
 
+/** A HandoffRow's columns but its statuses, from `handoffs h` and `reports r`. */
+export const HANDOFF_COLUMNS = `
+  h.id, h.case_id, h.report_id, r.sender_id, h.participant_id, h.format, h.urgent, h.state, h.created_at,
+  h.signed_at, h.sent_at, h.received_at, h.manifest, h.manifest_sha256, h.payload_sha256, h.payload_media_type,
+  h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk, h.attempts, h.last_error,
+  h.retraction, h.retraction_sha256, h.retraction_state, h.retraction_sent_at, h.retraction_receipt,
+  h.retraction_receipt_sha256, h.retraction_received_at, h.payload_purged_at, h.receipts_purged_at`
+
 const HANDOFF = `
-  SELECT h.id, h.case_id, h.report_id, r.sender_id, h.participant_id, h.format, h.urgent, h.state, h.created_at,
-         h.signed_at, h.sent_at, h.received_at, h.manifest, h.manifest_sha256, h.payload_sha256, h.payload_media_type,
-         h.receipt, h.receipt_sha256, h.receipt_kid, h.receipt_jwk, h.attempts, h.last_error,
-         h.retraction, h.retraction_sha256, h.retraction_state, h.retraction_sent_at, h.retraction_receipt,
-         h.retraction_receipt_sha256, h.retraction_received_at, h.payload_purged_at, h.receipts_purged_at,
+  SELECT ${HANDOFF_COLUMNS},
          (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'status', s.status, 'reason_code', s.reason_code,
                    'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
             FROM handoff_statuses s WHERE s.handoff_id = h.id) AS statuses

@@ -7,7 +7,7 @@ import { createDirectoryService } from '../../src/directory/directory-service.ts
 import { createHandoffService } from '../../src/handoffs/handoff-service.ts'
 import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery, type PushDeliveryOptions } from '../../src/handoffs/push-delivery.ts'
-import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
+import { DESTINATION, handoffTestApp, urgentCase, type HandoffTestApp } from './helpers.ts'
 import { certificate } from '../helpers/tls.ts'
 import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 
@@ -226,4 +226,50 @@ t.test('push: a destination that pulls but names an urgent endpoint is pushed it
   ])
   t.equal(await push.step(), 0, 'de-hotline’s handoff is not urgent: it waits in its inbox')
   t.equal((await ctx.inbox('de-hotline')).json().handoffs.length, 1)
+})
+
+t.test('push: each endpoint has its own breaker: the urgent endpoint takes urgent handoffs while the normal one is open', async (t) => {
+  const normal = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const urgent = await endpoint(t, tls, [async () => ({ status: 202 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: normal.url, urgent_endpoint: urgent.url } }) // de-police
+  const push = pushFor(ctx, { ca: tls.cert, backoffMs: 60_000 })
+  const { reportId, handoffId } = await ctx.submit() // urgent to de-police
+  await ctx.worker.step()
+  t.equal(await push.step(), 1, 'the urgent handoff is pushed')
+  t.equal(urgent.received.length, 1, 'to the urgent endpoint')
+  t.match(await row(ctx, handoffId), { state: 'sent' })
+
+  // the report is retracted: its retraction goes to the normal endpoint, which fails and opens that endpoint's breaker
+  const retracted = await ctx.post('exampletube', `/v1/reports/${reportId}/retract`, { reason: 'Reported in error.' })
+  t.equal(retracted.statusCode, 200)
+  t.equal(await push.step(), 1, 'the retraction is pushed')
+  t.equal(normal.received.length, 1, 'to the normal endpoint, which answers 500')
+  const breakers = async () =>
+    (
+      await ctx.database.pool.query(`SELECT endpoint, failures, open_until > now() AS open FROM delivery_endpoints WHERE participant_id = $1`, [
+        DESTINATION,
+      ])
+    ).rows
+  t.same(await breakers(), [{ endpoint: normal.url, failures: 1, open: true }], 'only the normal endpoint’s breaker is open')
+
+  const second = await ctx.post('exampletube', '/v1/reports', urgentCase('breaker_second'))
+  t.equal(second.statusCode, 202)
+  await ctx.worker.step()
+  t.equal(await push.step(), 1, 'a new urgent handoff is pushed though the normal endpoint is left alone')
+  t.equal(urgent.received.length, 2)
+  t.equal(normal.received.length, 1, 'the normal endpoint is not tried again before its backoff ran out')
+  t.same(await breakers(), [{ endpoint: normal.url, failures: 1, open: true }], 'and the urgent endpoint has no breaker of its own open')
+})
+
+t.test('push: requests failing together count as one failure of the endpoint, not one each', async (t) => {
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  await ctx.submit()
+  t.equal((await ctx.post('exampletube', '/v1/reports', urgentCase('together'))).statusCode, 202)
+  await ctx.worker.step()
+  t.equal(await pushFor(ctx, { ca: tls.cert, backoffMs: 60_000 }).step(), 2, 'two pushes in flight at once, both failing')
+  const { rows } = await ctx.database.pool.query(`SELECT failures, open_until > now() AS open FROM delivery_endpoints WHERE participant_id = $1`, [
+    DESTINATION,
+  ])
+  t.same(rows, [{ failures: 1, open: true }], 'one failure: the breaker opens for the first backoff, not the second')
 })

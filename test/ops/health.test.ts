@@ -77,5 +77,12 @@ t.test('serve: its four background loops report to /readyz and /metrics', async 
   const loops = [...samples(await res.text()).keys()].flatMap(
     (series) => /^hg_background_loop_step_age_seconds\{loop="(.+)"\}$/.exec(series)?.[1] ?? [],
   )
-  t.same(loops.sort(), ['audit sequencer', 'handoff signing', 'push delivery', 'urgent escalation'])
+  t.same(loops.sort(), [
+    'audit sequencer',
+    'handoff signing',
+    'push delivery',
+    'retraction push delivery',
+    'urgent escalation',
+    'urgent push delivery',
+  ])
 })

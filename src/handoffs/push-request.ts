@@ -1,0 +1,89 @@
+import { request } from 'node:https'
+import type { RequestSigner } from '../crypto/request-signer.ts'
+import type { DeliveryContext, Delivered, Leased } from './delivery-mode.ts'
+
+export interface PushRequestOptions {
+  /** Signs the request (RFC 9421, with the gateway's published key): its header fields. */
+  signRequest: RequestSigner
+  /** Extra trusted CA certificates (PEM); NODE_EXTRA_CA_CERTS works too. */
+  ca?: string | Buffer
+  /** How long to wait for the answer (default 10 s). */
+  timeoutMs?: number
+  /** Cuts the request short (the process is stopping). */
+  signal?: AbortSignal
+}
+
+export interface PushAnswer {
+  status: number
+  body: string
+}
+
+/** The endpoint could not be reached or did not answer: the network's fault or the endpoint's, never ours. */
+export class PushFailed extends Error {
+  readonly code = 'PUSH_FAILED'
+}
+
+/** Answers larger than this are cut off: a receipt is a few hundred bytes. */
+const MAX_ANSWER_CHARS = 65_536
+
+/**
+ * Pushes `body` (JSON, already made: the same bytes on every attempt) to `endpoint` over HTTPS, signed
+ * afresh for this attempt (created, expires, nonce) with RFC 9421. Any answer resolves, whatever its
+ * status; a network failure, a timeout or an untrusted certificate rejects with PushFailed (anything
+ * else that rejects, such as a signing failure, happened before a byte was sent).
+ */
+export async function pushSigned(endpoint: string, body: string, options: PushRequestOptions): Promise<PushAnswer> {
+  // a signing failure is ours, not the endpoint's: it rejects before anything is sent
+  const headers = await options.signRequest({ method: 'POST', url: endpoint, contentType: 'application/json', body })
+  const timeoutMs = options.timeoutMs ?? 10_000
+  return new Promise((resolve, fail) => {
+    const reject = (error: Error) => fail(new PushFailed(error.message, { cause: error }))
+    const req = request(
+      endpoint,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (res) => {
+        let data = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          data += chunk
+          if (data.length > MAX_ANSWER_CHARS) req.destroy(new Error('the answer is larger than 64 KiB'))
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }))
+        res.on('error', reject)
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** The `receipt` JWS in a push answer's JSON body, if there is one. */
+export function receiptIn(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { receipt?: unknown }
+    return typeof parsed?.receipt === 'string' ? parsed.receipt : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A delivery mode's deliver over HTTPS: the message's item as the body; a 2xx takes it, with the receipt in the answer if any. */
+export async function pushMessage(message: Leased, target: string, context: DeliveryContext): Promise<Delivered> {
+  let answer: PushAnswer
+  try {
+    answer = await pushSigned(target, JSON.stringify(message.item), context)
+  } catch (error) {
+    if (!(error instanceof PushFailed)) throw error
+    return { ok: false, error: error.message }
+  }
+  if (answer.status < 200 || answer.status > 299) return { ok: false, error: `HTTP ${answer.status}` }
+  const receipt = receiptIn(answer.body)
+  return receipt ? { ok: true, receipt } : { ok: true }
+}
