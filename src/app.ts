@@ -37,6 +37,8 @@ import { createReadinessCheck, healthHandlers } from './ops/health.ts'
 import { databasePlugin } from './plugins/database.ts'
 import { protectionPlugin } from './plugins/protection.ts'
 import { contractHandlers, docsPlugin } from './plugins/docs.ts'
+import { assetHandlers } from './pages/assets.ts'
+import { reportFormHandlers } from './pages/report-form-routes.ts'
 
 export interface AppOptions {
   config: Config
@@ -77,6 +79,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const handoffs = createHandoffService({ pool: database.pool, keysOf: createParticipantKeys() })
   const compilers = createSchemaCompilers(contract.schemas)
   const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
+  const validateReport = createReportValidator(compilers.body)
+  const assets = await assetHandlers()
   const app = await createContractServer({
     contract,
     compilers,
@@ -89,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         pool: database.pool,
         publicPerMinute: config.rateLimitPublic,
         participantPerMinute: config.rateLimitParticipant,
+        perOperation: { submitReportForm: config.rateLimitReportForm },
       })
       await app.register(docsPlugin, { contract })
     },
@@ -111,7 +116,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           pool: database.pool,
           retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
         }),
-        validateReport: createReportValidator(compilers.body),
+        validateReport,
+      }),
+      ...assets,
+      ...reportFormHandlers({
+        intake,
+        directory,
+        validateReport,
+        sealer,
+        participantId: config.reportFormParticipant,
+        emergencyNumber: config.reportFormEmergencyNumber,
+        secureCookies: config.nodeEnv === 'production',
       }),
     }),
   })

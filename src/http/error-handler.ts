@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { toFieldProblems } from './schema-compilers.ts'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import { isPageRoute, problemPage } from '../pages/problem-page.ts'
+import { PAGE_CSP } from '../pages/respond.ts'
 import { PROBLEM_MEDIA_TYPE, problem, problemBody, ProblemError, unavailable, type FieldProblem } from './problems.ts'
 
 /** Fastify's own error codes, mapped onto our catalogue. */
@@ -42,6 +44,10 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   for (const [name, value] of Object.entries(error.extensions.headers ?? {})) reply.header(name, value)
   const path = request.url.split('?')[0] ?? ''
   const body = problemBody(error, request.id, path.length <= MAX_ECHO ? path : undefined)
+  if (isPageRoute(request)) {
+    const page = problemPage(request, body).text
+    return reply.code(error.status).header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').serializer(String).send(page)
+  }
   // serialised here: the route's response schema describes its own payloads, not every problem
   return reply
     .code(error.status)
