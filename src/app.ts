@@ -39,6 +39,10 @@ import { protectionPlugin } from './plugins/protection.ts'
 import { contractHandlers, docsPlugin } from './plugins/docs.ts'
 import { assetHandlers } from './pages/assets.ts'
 import { reportFormHandlers } from './pages/report-form-routes.ts'
+import { consoleHandlers } from './console/console-routes.ts'
+import { createConsoleLogin } from './console/console-login.ts'
+import { createConsoleQueries } from './console/console-queries.ts'
+import { createConsoleSessions } from './console/console-sessions.ts'
 
 export interface AppOptions {
   config: Config
@@ -80,6 +84,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const compilers = createSchemaCompilers(contract.schemas)
   const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
   const validateReport = createReportValidator(compilers.body)
+  const escalations = createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs })
+  const reports = createReportQueries({
+    pool: database.pool,
+    retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
+  })
   const assets = await assetHandlers()
   const app = await createContractServer({
     contract,
@@ -107,15 +116,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         pool: database.pool,
         handoffs,
         inbox: createInbox({ pool: database.pool, signals }),
-        escalations: createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs }),
+        escalations,
         evidence: createEvidenceBuilder({ pool: database.pool, audit }),
       }),
       ...intakeHandlers({
         intake,
-        reports: createReportQueries({
-          pool: database.pool,
-          retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
-        }),
+        reports,
         validateReport,
       }),
       ...assets,
@@ -127,6 +133,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         participantId: config.reportFormParticipant,
         emergencyNumber: config.reportFormEmergencyNumber,
         secureCookies: config.nodeEnv === 'production',
+      }),
+      ...consoleHandlers({
+        login: createConsoleLogin({ issuer: verifier.issuer, clientId: config.consoleClientId, audience: config.oidcAudience }),
+        sessions: createConsoleSessions(database.pool),
+        queries: createConsoleQueries(database.pool),
+        verifier,
+        directory,
+        intake,
+        reports,
+        handoffs,
+        escalations,
+        validateReport,
+        sealer,
+        secureCookies: config.nodeEnv === 'production',
+        publicUrl: config.publicUrl,
       }),
     }),
   })

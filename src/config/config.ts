@@ -33,6 +33,8 @@ export interface Config {
   reportFormParticipant: string | undefined
   reportFormEmergencyNumber: string
   rateLimitReportForm: number
+  /** The operator console's OIDC client (a public client: authorization code + PKCE). */
+  consoleClientId: string
   /** Bounds on every wait for PostgreSQL (milliseconds): see src/db/database.ts. */
   dbConnectTimeoutMs: number
   dbStatementTimeoutMs: number
@@ -103,6 +105,12 @@ const envSchema = {
       pattern: '^[0-9+ ]{2,20}$',
       default: '112',
       description: 'the emergency number the report form shows, digits (e.g. 112)',
+    },
+    CONSOLE_CLIENT_ID: {
+      type: 'string',
+      pattern: '^[\\x21-\\x7E]{1,200}$',
+      default: 'gateway-console',
+      description: "the operator console's client id at the OIDC issuer (listed in the operator participant's clients)",
     },
     RATE_LIMIT_REPORT_FORM: { type: 'integer', minimum: 1, maximum: 100000, default: 10, description: 'report form posts per minute per IP' },
     DB_CONNECT_TIMEOUT_MS: {
@@ -179,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportFormParticipant: values.REPORT_FORM_PARTICIPANT as string | undefined,
     reportFormEmergencyNumber: values.REPORT_FORM_EMERGENCY_NUMBER as string,
     rateLimitReportForm: values.RATE_LIMIT_REPORT_FORM as number,
+    consoleClientId: values.CONSOLE_CLIENT_ID as string,
     dbConnectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS as number,
     dbStatementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS as number,
     dbQueryTimeoutMs: values.DB_QUERY_TIMEOUT_MS as number,

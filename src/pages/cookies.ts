@@ -1,15 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
-/** Cookies of the pages: HttpOnly, SameSite=Strict, Secure (with the __Host- prefix) outside development and tests. */
+/**
+ * Cookies of the pages: HttpOnly, Secure (with the __Host- prefix) outside development and tests,
+ * SameSite=Strict unless a cookie must survive the redirect back from the identity provider (Lax:
+ * a Strict cookie is withheld from a navigation another site started).
+ */
 export interface CookieJar {
   read(request: FastifyRequest, name: string): string | undefined
-  set(reply: FastifyReply, name: string, value: string, maxAgeSeconds: number): void
+  set(reply: FastifyReply, name: string, value: string, maxAgeSeconds: number, sameSite?: 'Strict' | 'Lax'): void
   clear(reply: FastifyReply, name: string): void
 }
 
 export function cookieJar(secure: boolean): CookieJar {
   const full = (name: string) => (secure ? `__Host-${name}` : name)
-  const attributes = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
+  const attributes = (sameSite = 'Strict') => `Path=/; HttpOnly; SameSite=${sameSite}${secure ? '; Secure' : ''}`
   const add = (reply: FastifyReply, cookie: string) => {
     const existing = reply.getHeader('set-cookie')
     const list = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)]
@@ -24,7 +28,7 @@ export function cookieJar(secure: boolean): CookieJar {
       }
       return undefined
     },
-    set: (reply, name, value, maxAgeSeconds) => add(reply, `${full(name)}=${value}; ${attributes}; Max-Age=${maxAgeSeconds}`),
-    clear: (reply, name) => add(reply, `${full(name)}=; ${attributes}; Max-Age=0`),
+    set: (reply, name, value, maxAgeSeconds, sameSite) => add(reply, `${full(name)}=${value}; ${attributes(sameSite)}; Max-Age=${maxAgeSeconds}`),
+    clear: (reply, name) => add(reply, `${full(name)}=; ${attributes()}; Max-Age=0`),
   }
 }

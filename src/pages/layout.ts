@@ -12,6 +12,8 @@ export interface PageShell {
   /** A navigation (the console's) beside the brand. */
   nav?: Html
   skipLabel?: string
+  /** Tables (the console, the auditor's view) need the width. */
+  wide?: boolean
   body: Renderable
 }
 
@@ -32,7 +34,7 @@ export function page(shell: PageShell): Html {
           <p class="brand">${shell.brand}</p>
           ${shell.nav} ${shell.languagePath && languageSwitch(shell.language, shell.languagePath, shell.languageLabel ?? 'Language')}
         </header>
-        <main id="main">${shell.body}</main>
+        <main id="main"${shell.wide ? markup` class="wide"` : ''}>${shell.body}</main>
       </body>
     </html> `
 }

@@ -41,6 +41,14 @@ export const FORM_INCIDENT_TYPES = [
   'misleading_words_or_digital_images',
 ] as const satisfies readonly IncidentType[]
 
+/** The operator console offers every type: hotline staff know the distinctions. */
+export const ALL_INCIDENT_TYPES = [
+  ...FORM_INCIDENT_TYPES,
+  'child_sexual_molestation',
+  'child_sex_tourism',
+  'misleading_domain_name',
+] as const satisfies readonly IncidentType[]
+
 export const FORM_CONTENT_TYPES = ['image', 'video', 'live_stream', 'chat', 'comment', 'profile', 'other'] as const satisfies readonly ContentType[]
 
 export const MAX_FORM_LINKS = 20
@@ -65,9 +73,11 @@ interface MappingOptions {
 export function reportFromForm(form: ReportFormFields, options: MappingOptions): FormMapping & { lines: number[] } {
   const errors: FormError[] = []
   const { items, lines } = itemsFrom(form, errors)
-  const incident = FORM_INCIDENT_TYPES.find((type) => type === form.incident_type)
+  const operator = options.channel === 'phone_operator'
+  const incident = (operator ? ALL_INCIDENT_TYPES : FORM_INCIDENT_TYPES).find((type) => type === form.incident_type)
   if (!incident) errors.push({ field: 'incident_type', key: 'error.incident_type.required' })
-  if (form.bona_fide !== 'yes') errors.push({ field: 'bona_fide', key: 'error.bona_fide.required' })
+  // the public's own statement (DSA Art. 16(2)(d)); an operator keying a call makes none for the caller
+  if (!operator && form.bona_fide !== 'yes') errors.push({ field: 'bona_fide', key: 'error.bona_fide.required' })
   const seenOn = text(form.seen_on)
   if (seenOn && (!/^\d{4}-\d{2}-\d{2}$/.test(seenOn) || Number.isNaN(Date.parse(seenOn)) || seenOn > options.today)) {
     errors.push({ field: 'seen_on', key: 'error.seen_on.invalid' })
@@ -122,11 +132,11 @@ function reporterFrom(form: ReportFormFields, errors: FormError[]): CanonicalRep
   const rawPhone = text(form.contact_phone)
   const phone = rawPhone?.replace(/[\s().-]/g, '').replace(/^00/, '+')
   const consent = form.consent === 'yes'
-  const bonaFide = form.bona_fide === 'yes'
+  const bonaFide = form.bona_fide === 'yes' ? { bona_fide_statement: true } : {}
   if (consent && !email && !phone) errors.push({ field: 'consent', key: 'error.consent.needsContact' })
-  if (!name && !email && !phone) return { anonymous: true, bona_fide_statement: bonaFide }
+  if (!name && !email && !phone) return { anonymous: true, ...bonaFide }
   const contact = { ...(name ? { name } : {}), ...(email ? { email } : {}), ...(phone ? { phone } : {}) }
-  return { anonymous: false, contact, consent_to_contact: consent, bona_fide_statement: bonaFide }
+  return { anonymous: false, contact, consent_to_contact: consent, ...bonaFide }
 }
 
 /** Where each canonical field came from on the form. */

@@ -1,7 +1,7 @@
 import { checkbox, errorSummary, select, textArea, textInput } from './form-controls.ts'
 import { markup, type Html } from './html.ts'
 import { fill, type Language, type Messages } from './messages.ts'
-import { FORM_CONTENT_TYPES, FORM_INCIDENT_TYPES, type FormError, type ReportFormFields } from './report-form-fields.ts'
+import { ALL_INCIDENT_TYPES, FORM_CONTENT_TYPES, FORM_INCIDENT_TYPES, type FormError, type ReportFormFields } from './report-form-fields.ts'
 
 export interface ReportFormView {
   language: Language
@@ -33,17 +33,14 @@ export function reportFormBody(view: ReportFormView): Html {
     required,
     marker: required ? m.required : m.optional,
   })
-  return markup`<h1>${m.htmlTitle}</h1>
+  const incidentTypes = view.operator ? ALL_INCIDENT_TYPES : FORM_INCIDENT_TYPES
+  return markup`${!view.operator && markup`<h1>${m.htmlTitle}</h1>`}
     ${errorSummary(
       m.errorsTitle,
       view.errors.map((e) => ({ field: e.field === 'form_token' ? 'links' : e.field, text: fill(m[e.key], e.values ?? {}) })),
     )}
     ${!view.operator && markup`<p>${fill(m.intro, { hotline: view.hotline })}</p>`}
-    <section class="emergency" aria-labelledby="emergency-title">
-      <h2 id="emergency-title">${m.emergencyTitle}</h2>
-      <p class="number"><a href="tel:${view.emergencyNumber}">${view.emergencyNumber}</a></p>
-      <p>${fill(m.emergencyText, { number: view.emergencyNumber })}</p>
-    </section>
+    ${!view.operator && emergency(m, view.emergencyNumber)}
     <form method="post" action="${view.action}" novalidate>
       <input type="hidden" name="lang" value="${view.language}" />
       <input type="hidden" name="form_token" value="${view.token}" />
@@ -58,7 +55,7 @@ export function reportFormBody(view: ReportFormView): Html {
         ${select({
           ...common('incident_type', m.incidentLabel, true),
           value: v.incident_type,
-          options: [{ value: '', label: m.choose }, ...FORM_INCIDENT_TYPES.map((type) => ({ value: type, label: m[`incident.${type}`] }))],
+          options: [{ value: '', label: m.choose }, ...incidentTypes.map((type) => ({ value: type, label: m[`incident.${type}`] }))],
         })}
         ${select({
           ...common('content_type', m.contentTypeLabel),
@@ -81,9 +78,17 @@ export function reportFormBody(view: ReportFormView): Html {
       <div class="hp" aria-hidden="true">
         <label for="f-website">${m.honeypotLabel}</label><input id="f-website" name="website" type="text" value="" tabindex="-1" autocomplete="off" />
       </div>
-      ${checkbox({ ...common('bona_fide', m.bonaFideLabel, true), checked: v.bona_fide === 'yes' })}
+      ${!view.operator && checkbox({ ...common('bona_fide', m.bonaFideLabel, true), checked: v.bona_fide === 'yes' })}
       <p><button type="submit">${m.submit}</button></p>
     </form>`
+}
+
+function emergency(m: Messages, number: string): Html {
+  return markup`<section class="emergency" aria-labelledby="emergency-title">
+    <h2 id="emergency-title">${m.emergencyTitle}</h2>
+    <p class="number"><a href="tel:${number}">${number}</a></p>
+    <p>${fill(m.emergencyText, { number })}</p>
+  </section>`
 }
 
 export interface ConfirmationView {
