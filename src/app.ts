@@ -43,6 +43,10 @@ import { consoleHandlers } from './console/console-routes.ts'
 import { createConsoleLogin } from './console/console-login.ts'
 import { createConsoleQueries } from './console/console-queries.ts'
 import { createConsoleSessions } from './console/console-sessions.ts'
+import { createConsoleAccess } from './console/console-access.ts'
+import { cookieJar } from './pages/cookies.ts'
+import { auditorHandlers } from './auditor/auditor-routes.ts'
+import { createAuditorQueries } from './auditor/auditor-queries.ts'
 
 export interface AppOptions {
   config: Config
@@ -84,6 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const compilers = createSchemaCompilers(contract.schemas)
   const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
   const validateReport = createReportValidator(compilers.body)
+  const consoleSessions = createConsoleSessions(database.pool)
+  const evidence = createEvidenceBuilder({ pool: database.pool, audit })
   const escalations = createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs })
   const reports = createReportQueries({
     pool: database.pool,
@@ -117,7 +123,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         handoffs,
         inbox: createInbox({ pool: database.pool, signals }),
         escalations,
-        evidence: createEvidenceBuilder({ pool: database.pool, audit }),
+        evidence,
       }),
       ...intakeHandlers({
         intake,
@@ -136,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
       ...consoleHandlers({
         login: createConsoleLogin({ issuer: verifier.issuer, clientId: config.consoleClientId, audience: config.oidcAudience }),
-        sessions: createConsoleSessions(database.pool),
+        sessions: consoleSessions,
         queries: createConsoleQueries(database.pool),
         verifier,
         directory,
@@ -148,6 +154,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         sealer,
         secureCookies: config.nodeEnv === 'production',
         publicUrl: config.publicUrl,
+      }),
+      ...auditorHandlers({
+        pool: database.pool,
+        access: createConsoleAccess({ sessions: consoleSessions, directory, cookies: cookieJar(config.nodeEnv === 'production') }),
+        audit,
+        queries: createAuditorQueries(database.pool),
+        handoffs,
+        evidence,
       }),
     }),
   })

@@ -1,5 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import { effectiveScopes, type Principal } from '../auth/access.ts'
+import type { FastifyReply } from 'fastify'
+import type { Principal } from '../auth/access.ts'
 import type { TokenVerifier } from '../auth/token-verifier.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { DirectoryService } from '../directory/directory-service.ts'
@@ -12,14 +12,14 @@ import type { ReportQueries } from '../intake/report-queries.ts'
 import type { ReportValidator } from '../intake/report.ts'
 import { cookieJar } from '../pages/cookies.ts'
 import type { Html } from '../pages/html.ts'
-import { page } from '../pages/layout.ts'
 import { formErrorsFrom, reportFromForm, type FormError, type ReportFormFields } from '../pages/report-form-fields.ts'
 import { sendPage } from '../pages/respond.ts'
 import { sealedTokens } from '../pages/sealed-token.ts'
 import type { ConsoleLogin, LoginStart } from './console-login.ts'
 import type { ConsoleQueries } from './console-queries.ts'
 import { SESSION_HOURS, type ConsoleSession, type ConsoleSessions } from './console-sessions.ts'
-import { consolePage, dashboardBody, deliveriesBody, reportBody, signedOutBody } from './console-views.ts'
+import { ConsoleRefusal, createConsoleAccess, SESSION_COOKIE } from './console-access.ts'
+import { consolePage, dashboardBody, deliveriesBody, reportBody } from './console-views.ts'
 
 export interface ConsoleOptions {
   login: ConsoleLogin | undefined
@@ -38,21 +38,10 @@ export interface ConsoleOptions {
   publicUrl: string | undefined
 }
 
-const SESSION_COOKIE = 'hg_session'
 const LOGIN_COOKIE = 'hg_login'
 const LOGIN_SECONDS = 600
 
 type Pending = LoginStart['pending'] & { issued: number }
-
-/** A request the console refuses, answered as a page. */
-class ConsoleRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly text: string,
-  ) {
-    super(text)
-  }
-}
 
 /**
  * The operator console (channel phone_operator): login through the OIDC issuer (code + PKCE), a
@@ -62,21 +51,7 @@ class ConsoleRefusal extends Error {
 export function consoleHandlers(options: ConsoleOptions): OperationHandlers {
   const cookies = cookieJar(options.secureCookies)
   const pendingLogins = sealedTokens<Pending>(options.sealer, 'console-login')
-
-  const signedOut = (reply: FastifyReply, status: number, message: string) =>
-    sendPage(reply, status, page({ language: 'en', title: 'Operator console', brand: 'hotline-gateway', body: signedOutBody(message) }))
-
-  /** The session and the participant it acts for, with the scope needed; otherwise a refusal page. */
-  async function actingAs(request: FastifyRequest, scope: string): Promise<{ session: ConsoleSession; principal: Principal }> {
-    const session = await options.sessions.find(cookies.read(request, SESSION_COOKIE))
-    if (!session) throw new ConsoleRefusal(401, 'You are not logged in, or your session has ended.')
-    const directory = await options.directory.current()
-    const participant = directory?.byId.get(session.participantId)
-    if (!participant || !directory) throw new ConsoleRefusal(403, `${session.participantId} is no longer in the directory.`)
-    const scopes = effectiveScopes(participant.kind, new Set(session.scopes))
-    if (!scopes.has(scope)) throw new ConsoleRefusal(403, `This needs the scope ${scope}, which your login does not hold.`)
-    return { session, principal: { participant, clientId: session.clientId, scopes, directory } }
-  }
+  const { actingAs, guarded, signedOut } = createConsoleAccess({ sessions: options.sessions, directory: options.directory, cookies })
 
   const assertFormToken = (session: ConsoleSession, body: unknown) => {
     if ((body as { form_token?: string }).form_token !== session.formToken)
@@ -101,21 +76,10 @@ export function consoleHandlers(options: ConsoleOptions): OperationHandlers {
     return show(reply, status, ctx.session, ctx.principal, 'Reports', body)
   }
 
-  /** Every handler answers a refusal as a page: 401 offers the login. */
-  const guarded =
-    (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await handler(request, reply)
-      } catch (error) {
-        if (!(error instanceof ConsoleRefusal)) throw error
-        return signedOut(reply, error.status, error.text)
-      }
-    }
-
   return {
     getConsole: guarded(async (request, reply) => {
       if (!(await options.sessions.find(cookies.read(request, SESSION_COOKIE))))
-        return signedOut(reply, 200, 'Log in with your hotline account to key reports and follow deliveries.')
+        return signedOut(reply, 401, 'Log in with your hotline account to key reports and follow deliveries.')
       return dashboard(reply, 200, await actingAs(request, 'reports:read'))
     }),
 

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { startSequencer } from '../../src/audit/sequencer.ts'
+import { waitForSequenced } from '../../src/audit/wait.ts'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { openDatabase } from '../../src/db/database.ts'
@@ -80,9 +83,10 @@ t.test('the operator console: login, an urgent phone report, its routing, retrac
   await page.locator('#f-incident_type').selectOption('child_pornography')
   await page.getByRole('button', { name: 'Send report' }).click()
   await page.waitForURL(/notice=sent/)
+  const sealer = createSealer(Buffer.from(ctx.config.encryptionKey!, 'base64'))
   const worker = createHandoffWorker({
     pool: ctx.database.pool,
-    sealer: createSealer(Buffer.from(ctx.config.encryptionKey!, 'base64')),
+    sealer,
     logger: ctx.app.log as never,
     issuer: 'https://gateway.example.org',
   })
@@ -100,6 +104,28 @@ t.test('the operator console: login, an urgent phone report, its routing, retrac
   t.match(await main(), 'No dead letters.')
   const state = await ctx.database.pool.query('SELECT state FROM handoffs WHERE id = $1', [rows[0].id])
   t.equal(state.rows[0].state, 'ready', 'back in the push queue')
+
+  // the auditor's view (operators hold audit:read): search by handoff id, its timeline, its evidence
+  const sequencer = await startSequencer({ pool: ctx.database.pool, sealer, logger: ctx.app.log as never, intervalMs: 10 })
+  t.teardown(() => sequencer.stop())
+  await waitForSequenced(ctx.database.pool, undefined, { timeoutMs: 30_000 })
+  await page.getByRole('link', { name: 'Audit log' }).click()
+  t.match(await main(), /Latest checkpoint[\s\S]*— /, 'the signed checkpoint is shown')
+  t.ok(await page.locator('svg.chart').first().isVisible(), 'a server-rendered chart')
+  await accessible('audit-overview')
+  await page.getByLabel('Report or handoff id').fill(rows[0].id)
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.waitForURL(`${base}/audit/handoffs/${rows[0].id}`)
+  t.match(await main(), /manifest signed/, 'the timeline')
+  t.match(await main(), /hotline-gateway audit verify-evidence handoff-[0-9a-f-]+-evidence\.json --key '/, 'the command that verifies it')
+  await accessible('audit-handoff')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the evidence bundle' }).click()])
+  const bundle = JSON.parse(await readFile((await download.path())!, 'utf8'))
+  t.equal(bundle.format, 'hotline-gateway/handoff-evidence/v1', 'the evidence bundle downloads')
+  await page.getByRole('link', { name: 'Audit log' }).click()
+  await page.getByLabel('Report or handoff id').fill('00000000-0000-0000-0000-000000000000')
+  await page.getByRole('button', { name: 'Search' }).click()
+  t.match(await main(), 'No report or handoff 00000000-0000-0000-0000-000000000000.')
 
   await page.getByRole('button', { name: /Log out operator-ann/ }).click()
   t.match(await main(), 'You are logged out.')
