@@ -4,10 +4,9 @@ import { markup, type Html } from './html.ts'
 import { page } from './layout.ts'
 import { chooseLanguage, messagesFor } from './messages.ts'
 
-/** Whether the route is a page (answers HTML only): its refusals are pages too, not problem+json. */
+/** Whether the route is a page (or a download from one): its refusals are pages too, not problem+json. */
 export function isPageRoute(request: FastifyRequest): boolean {
-  const produces = request.routeOptions.config?.operation?.produces ?? []
-  return produces.includes('text/html') && !produces.some((type) => /[/+]json$/.test(type))
+  return (request.routeOptions.config?.operation?.produces ?? []).includes('text/html')
 }
 
 /** A refusal (rate limit, a malformed post, an outage) as a page a person can read; the request id to quote. */

@@ -77,7 +77,9 @@ t.test('every console page: refused without a session, whatever bearer token com
   for (const op of contract.operations.filter(consoleOnly)) {
     const method = op.method as 'GET'
     const headers = { ...(await auth('gateway-admin')), accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }
-    const res = await app.inject({ method, url: urlFor(op), headers, payload: method === 'GET' ? undefined : 'form_token=x' })
+    const required = op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=x`)
+    const url = `${urlFor(op)}${required.length > 0 ? `?${required.join('&')}` : ''}`
+    const res = await app.inject({ method, url, headers, payload: method === 'GET' ? undefined : 'form_token=x' })
     t.equal(res.statusCode, 401, `${op.operationId}: 401 without a console session`)
     t.match(res.headers['content-type'], /^text\/html/)
   }

@@ -66,7 +66,9 @@ t.test(`schema-derived fuzzing of every operation (FUZZ_SEED=${SEED} FUZZ_RUNS=$
       if (res.statusCode >= 500 && !declared) throw new Error(`${where}: ${res.body.slice(0, 500)}; logged: ${loggedErrors(ctx)}`)
       if (res.statusCode < 300 && DIRECTORY_WRITES.has(operation.operationId)) await restoreDirectory(ctx)
       if (res.statusCode < 400) return
-      assertProblem(where, res.statusCode, res.headers['content-type'], res.body)
+      // people's pages (src/pages, src/console, src/auditor) answer a refusal with a page a person can read
+      if (answersWithPages(operation)) assertPage(where, res.headers['content-type'], res.body)
+      else assertProblem(where, res.statusCode, res.headers['content-type'], res.body)
       if (write) {
         const after = await counts()
         if (JSON.stringify(after) !== JSON.stringify(before))
@@ -85,6 +87,15 @@ t.test(`schema-derived fuzzing of every operation (FUZZ_SEED=${SEED} FUZZ_RUNS=$
   )
   t.ok(answered >= Math.min(RUNS, 200), `${answered} requests were answered (${RUNS} asked for)`)
 })
+
+function answersWithPages(operation: { responses: Record<string, Record<string, unknown>> }): boolean {
+  return Object.values(operation.responses).some((content) => 'text/html' in content)
+}
+
+function assertPage(where: string, contentType: unknown, body: string): void {
+  if (!/^text\/html/.test(String(contentType)) || !body.startsWith('<!doctype html>'))
+    throw new Error(`${where} as ${String(contentType)}: ${body.slice(0, 300)}`)
+}
 
 function assertProblem(where: string, status: number, contentType: unknown, body: string): void {
   if (!/^application\/problem\+json/.test(String(contentType))) throw new Error(`${where} as ${String(contentType)}: ${body.slice(0, 300)}`)
