@@ -15,6 +15,7 @@ import type { Migration } from './db/migrate.ts'
 import { directoryHandlers } from './directory/directory-routes.ts'
 import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
+import { renderProblemPage } from './pages/problem-page.ts'
 import { createSchemaCompilers } from './http/schema-compilers.ts'
 import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
 import { createEscalations } from './handoffs/escalations.ts'
@@ -39,6 +40,16 @@ import { createMetricsEndpoint, metricsHandlers } from './ops/metrics-endpoint.t
 import { databasePlugin } from './plugins/database.ts'
 import { protectionPlugin } from './plugins/protection.ts'
 import { contractHandlers, docsPlugin } from './plugins/docs.ts'
+import { assetHandlers } from './pages/assets.ts'
+import { reportFormHandlers } from './pages/report-form-routes.ts'
+import { consoleHandlers } from './console/console-routes.ts'
+import { createConsoleLogin } from './console/console-login.ts'
+import { createConsoleQueries } from './console/console-queries.ts'
+import { createConsoleSessions } from './console/console-sessions.ts'
+import { createConsoleAccess } from './console/console-access.ts'
+import { cookieJar } from './pages/cookies.ts'
+import { auditorHandlers } from './auditor/auditor-routes.ts'
+import { createAuditorQueries } from './auditor/auditor-queries.ts'
 
 export interface AppOptions {
   config: Config
@@ -82,9 +93,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const compilers = createSchemaCompilers(contract.schemas)
   const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
   const loops = options.loopHealth && { health: options.loopHealth, stallMs: config.loopStallMs }
+  const validateReport = createReportValidator(compilers.body)
+  const consoleSessions = createConsoleSessions(database.pool)
+  const evidence = createEvidenceBuilder({ pool: database.pool, audit })
+  const escalations = createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs })
+  const reports = createReportQueries({
+    pool: database.pool,
+    retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
+  })
+  const assets = await assetHandlers()
   const app = await createContractServer({
     contract,
     compilers,
+    renderProblem: renderProblemPage,
     logger: options.logger,
     bodyLimit: config.bodyLimit,
     plugins: async (app) => {
@@ -94,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         pool: database.pool,
         publicPerMinute: config.rateLimitPublic,
         participantPerMinute: config.rateLimitParticipant,
+        perOperation: { submitReportForm: config.rateLimitReportForm },
       })
       await app.register(docsPlugin, { contract })
     },
@@ -108,16 +130,46 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         pool: database.pool,
         handoffs,
         inbox: createInbox({ pool: database.pool, signals }),
-        escalations: createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs }),
-        evidence: createEvidenceBuilder({ pool: database.pool, audit }),
+        escalations,
+        evidence,
       }),
       ...intakeHandlers({
         intake,
-        reports: createReportQueries({
-          pool: database.pool,
-          retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
-        }),
-        validateReport: createReportValidator(compilers.body),
+        reports,
+        validateReport,
+      }),
+      ...assets,
+      ...reportFormHandlers({
+        intake,
+        directory,
+        validateReport,
+        sealer,
+        participantId: config.reportFormParticipant,
+        emergencyNumber: config.reportFormEmergencyNumber,
+        secureCookies: config.nodeEnv === 'production',
+      }),
+      ...consoleHandlers({
+        login: createConsoleLogin({ issuer: verifier.issuer, clientId: config.consoleClientId, audience: config.oidcAudience }),
+        sessions: consoleSessions,
+        queries: createConsoleQueries(database.pool),
+        verifier,
+        directory,
+        intake,
+        reports,
+        handoffs,
+        escalations,
+        validateReport,
+        sealer,
+        secureCookies: config.nodeEnv === 'production',
+        publicUrl: config.publicUrl,
+      }),
+      ...auditorHandlers({
+        pool: database.pool,
+        access: createConsoleAccess({ sessions: consoleSessions, directory, cookies: cookieJar(config.nodeEnv === 'production') }),
+        audit,
+        queries: createAuditorQueries(database.pool),
+        handoffs,
+        evidence,
       }),
     }),
   })

@@ -33,7 +33,7 @@ export const authPlugin = fp(
       const security = request.routeOptions.config.operation?.security
       try {
         refuseTokenInQuery(request)
-        if (!security || security.length === 0) return
+        if (!security || security.length === 0 || security.every(isConsoleSession)) return
         request.principal = await authenticate(request, verifier, directory, alternatives(security))
       } catch (error) {
         refusals.set(request, error)
@@ -45,6 +45,12 @@ export const authPlugin = fp(
   },
   { name: 'auth', fastify: '5.x' },
 )
+
+/** The console's own scheme: its handlers check the session cookie themselves (src/console/console-routes.ts). */
+function isConsoleSession(requirement: Record<string, string[]>): boolean {
+  const schemes = Object.keys(requirement)
+  return schemes.length === 1 && schemes[0] === 'consoleSession'
+}
 
 /**
  * OpenAPI security: the requirement objects are alternatives (OR); within one, the scopes are all

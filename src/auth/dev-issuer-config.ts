@@ -13,6 +13,12 @@ export interface DevClient {
   jwks?: { keys: JWK[] }
   /** client_secret_basic, for curl in dev only. */
   secret?: string
+  /**
+   * A browser client instead (the operator console): authorization code + PKCE, no client secret,
+   * redirected back to these loopback URLs (any port, RFC 8252 §7.3). Users log in on the issuer's
+   * development login page under any name: there are no real accounts in development.
+   */
+  redirectUris?: string[]
 }
 
 export interface DevIssuerSettings {
@@ -30,22 +36,25 @@ const SIGNING_ALGS = new Set(['EdDSA', 'ES256'])
 /** oidc-provider configuration for a client_credentials-only issuer of RFC 9068 JWTs. */
 export function providerConfiguration(settings: DevIssuerSettings, errors: typeof OidcErrors): Configuration {
   const alg = signingAlg(settings.signingKey)
+  const browser = settings.clients.some((client) => client.redirectUris)
   return {
     adapter: createDevStore(),
     jwks: { keys: [settings.signingKey] },
     clients: settings.clients.map(clientMetadata),
     // Every scope a client may hold must be known to the provider, or it rejects the client.
-    scopes: [...new Set([...SCOPES, ...settings.clients.flatMap((client) => client.scopes)])],
-    clientAuthMethods: ['private_key_jwt', 'client_secret_basic'],
+    scopes: [...new Set(['openid', ...SCOPES, ...settings.clients.flatMap((client) => client.scopes)])],
+    // "none": the browser client is public, its code bound to the login by PKCE
+    clientAuthMethods: browser ? ['private_key_jwt', 'client_secret_basic', 'none'] : ['private_key_jwt', 'client_secret_basic'],
     clientDefaults: { id_token_signed_response_alg: alg },
     routes: { token: TOKEN_PATH, jwks: JWKS_PATH },
     ttl: { ClientCredentials: settings.accessTokenTtlSeconds },
     clientBasedCORS: () => false,
-    // No code/implicit flows: with only "none" the provider advertises no browser grants.
+    // The code flow only for browser clients (with PKCE); without any, "none" advertises no browser grant.
     // Refresh tokens need the offline_access scope, which this issuer does not know.
-    responseTypes: ['none'],
+    responseTypes: browser ? ['code', 'none'] : ['none'],
     features: {
-      devInteractions: { enabled: false },
+      // its login page takes any name: development only, like this whole issuer
+      devInteractions: { enabled: browser },
       pushedAuthorizationRequests: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       // The gateway verifies bearer tokens only; sender-constrained ones would be refused.
@@ -73,6 +82,7 @@ function signingAlg(key: JWK): string {
 }
 
 function clientMetadata(client: DevClient): ClientMetadata {
+  if (client.redirectUris) return browserClientMetadata(client, client.redirectUris)
   if (Boolean(client.jwks) === Boolean(client.secret)) {
     throw new AuthError('AUTH_CONFIG', `dev client "${client.clientId}" needs exactly one of jwks (private_key_jwt) or secret`)
   }
@@ -89,6 +99,20 @@ function clientMetadata(client: DevClient): ClientMetadata {
     : { ...base, token_endpoint_auth_method: 'client_secret_basic', client_secret: client.secret! }
 }
 
+/** A public client (PKCE, which oidc-provider requires of it) that logs people in. */
+function browserClientMetadata(client: DevClient, redirectUris: string[]): ClientMetadata {
+  // native: loopback redirect URIs match on any port (RFC 8252 §7.3); oidc-provider's types omit the field
+  return {
+    client_id: client.clientId,
+    ...({ application_type: 'native' } as Partial<ClientMetadata>),
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: redirectUris,
+    token_endpoint_auth_method: 'none',
+    scope: ['openid', ...client.scopes].join(' '),
+  }
+}
+
 type ResourceServerLookup = (ctx: KoaContextWithOIDC, resource: string, client: Client) => ResourceServerInfo
 
 /** The gateway is the only resource server; its tokens are JWTs limited to the client's scopes. */
@@ -97,7 +121,10 @@ function gatewayResourceServer(settings: DevIssuerSettings, alg: string, errors:
     if (resource !== settings.audience) throw new errors.InvalidTarget()
     limitRequestedScopes(ctx, client, errors)
     return {
-      scope: client.scope ?? '',
+      scope: (client.scope ?? '')
+        .split(' ')
+        .filter((scope) => scope !== 'openid')
+        .join(' '),
       audience: settings.audience,
       accessTokenFormat: 'jwt',
       accessTokenTTL: settings.accessTokenTtlSeconds,

@@ -33,6 +33,12 @@ export interface Config {
   geoipDb: string | undefined
   rateLimitPublic: number
   rateLimitParticipant: number
+  /** The public report form: whose it is (none: closed), the emergency number it shows, posts per minute per IP. */
+  reportFormParticipant: string | undefined
+  reportFormEmergencyNumber: string
+  rateLimitReportForm: number
+  /** The operator console's OIDC client (a public client: authorization code + PKCE). */
+  consoleClientId: string
   /** Bounds on every wait for PostgreSQL (milliseconds): see src/db/database.ts. */
   dbConnectTimeoutMs: number
   dbStatementTimeoutMs: number
@@ -125,6 +131,24 @@ const envSchema = {
     },
     RATE_LIMIT_PUBLIC: { type: 'integer', minimum: 1, maximum: 1000000, default: 60, description: 'requests per minute per IP on public operations' },
     RATE_LIMIT_PARTICIPANT: { type: 'integer', minimum: 1, maximum: 100000000, default: 30000, description: 'requests per minute per participant' },
+    REPORT_FORM_PARTICIPANT: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9-]{1,62}$',
+      description: 'the id of the directory participant (a hotline or the operators) whose public report form /report is',
+    },
+    REPORT_FORM_EMERGENCY_NUMBER: {
+      type: 'string',
+      pattern: '^[0-9+ ]{2,20}$',
+      default: '112',
+      description: 'the emergency number the report form shows, digits (e.g. 112)',
+    },
+    CONSOLE_CLIENT_ID: {
+      type: 'string',
+      pattern: '^[\\x21-\\x7E]{1,200}$',
+      default: 'gateway-console',
+      description: "the operator console's client id at the OIDC issuer (listed in the operator participant's clients)",
+    },
+    RATE_LIMIT_REPORT_FORM: { type: 'integer', minimum: 1, maximum: 100000, default: 10, description: 'report form posts per minute per IP' },
     DB_CONNECT_TIMEOUT_MS: {
       type: 'integer',
       minimum: 100,
@@ -208,6 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoipDb: values.GEOIP_DB as string | undefined,
     rateLimitPublic: values.RATE_LIMIT_PUBLIC as number,
     rateLimitParticipant: values.RATE_LIMIT_PARTICIPANT as number,
+    reportFormParticipant: values.REPORT_FORM_PARTICIPANT as string | undefined,
+    reportFormEmergencyNumber: values.REPORT_FORM_EMERGENCY_NUMBER as string,
+    rateLimitReportForm: values.RATE_LIMIT_REPORT_FORM as number,
+    consoleClientId: values.CONSOLE_CLIENT_ID as string,
     dbConnectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS as number,
     dbStatementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS as number,
     dbQueryTimeoutMs: values.DB_QUERY_TIMEOUT_MS as number,

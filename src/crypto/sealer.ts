@@ -7,7 +7,8 @@ import { GatewayError } from '../errors/gateway-error.ts'
  * in configuration, one subkey per purpose, so a leaked reporter-contact column says nothing about
  * the gateway's private keys. Sealed form: version byte || 12-byte nonce || ciphertext || 16-byte tag.
  */
-export type SealPurpose = 'private-key' | 'reporter-contact'
+/** page-token: the pages' form tokens and session cookies, readable by every gateway process and nobody else. */
+export type SealPurpose = 'private-key' | 'reporter-contact' | 'page-token'
 
 const VERSION = 1
 

@@ -34,9 +34,16 @@ export async function startDevAuth(config: Config, database: Database, logger: L
   }
   const current = await devDirectory(database, config.dataDir, logger)
   const clients = (current?.document.participants ?? []).flatMap((participant) =>
-    participant.clients.map((clientId) => ({ clientId, scopes: [...KIND_CEILING[participant.kind]], secret: randomBytes(18).toString('base64url') })),
+    participant.clients
+      .filter((clientId) => clientId !== config.consoleClientId)
+      .map((clientId) => ({ clientId, scopes: [...KIND_CEILING[participant.kind]], secret: randomBytes(18).toString('base64url') })),
   )
-  const issuer = await startDevIssuer({ audience: config.oidcAudience, clients })
+  // the operator console logs people in (code + PKCE) on the issuer's development login page, any name
+  const operators = (current?.document.participants ?? []).find((participant) => participant.clients.includes(config.consoleClientId))
+  const browserClients = operators
+    ? [{ clientId: config.consoleClientId, scopes: [...KIND_CEILING[operators.kind]], redirectUris: ['http://127.0.0.1/console/callback'] }]
+    : []
+  const issuer = await startDevIssuer({ audience: config.oidcAudience, clients: [...clients, ...browserClients] })
   logger.warn({ issuer: issuer.issuer }, 'development mode: embedded OIDC issuer; set OIDC_ISSUER to use a real one')
   const admin = clients.find((c) => c.clientId === 'gateway-admin') ?? clients[0]
   if (admin) {

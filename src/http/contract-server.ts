@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { installBodyParsers } from './body-parsers.ts'
-import { installErrorHandling, sendProblem } from './error-handler.ts'
+import { createProblemSender, installErrorHandling, type ProblemRenderer } from './error-handler.ts'
 import { clientErrorHandler, frameworkErrorHandler } from './framework-errors.ts'
 import type { OpenApiContract } from './openapi-document.ts'
 import { allowedMethods, registerOperations, routeUrl, type OperationHandlers } from './operations.ts'
@@ -17,6 +17,8 @@ export interface ContractServerOptions {
   handlers: (app: FastifyInstance) => OperationHandlers
   /** The compiled contract, when the caller needs its validators too (compiling it twice costs ~100 ms). */
   compilers?: SchemaCompilers
+  /** Refusals in another form than problem+json where a route asks for it (pages). */
+  renderProblem?: ProblemRenderer
 }
 
 /**
@@ -26,6 +28,7 @@ export interface ContractServerOptions {
 export async function createContractServer(options: ContractServerOptions): Promise<FastifyInstance> {
   const { contract } = options
   const compilers = options.compilers ?? createSchemaCompilers(contract.schemas)
+  const sendProblem = createProblemSender(options.renderProblem)
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: requestIdFrom,
@@ -50,7 +53,7 @@ export async function createContractServer(options: ContractServerOptions): Prom
     reply.header('x-request-id', request.id)
     if (closing) reply.header('connection', 'close')
   })
-  installErrorHandling(app, allowedMethods(contract))
+  installErrorHandling(app, allowedMethods(contract), sendProblem)
   installBodyParsers(app, contract)
   await options.plugins?.(app)
   registerOperations(app, contract, options.handlers(app))

@@ -10,6 +10,7 @@ import {
   ProblemError,
   unavailable,
   type FieldProblem,
+  type ProblemBody,
   type ProblemCode,
 } from './problems.ts'
 
@@ -30,7 +31,7 @@ const PART: Record<string, FieldProblem['in']> = { body: 'body', querystring: 'q
  * The one place where errors become responses: RFC 9457 problem+json, the request id in every body,
  * internals never in a 5xx body (they go to the log, with the request id to find them).
  */
-export function installErrorHandling(app: FastifyInstance, allowedMethods: (path: string) => string[]): void {
+export function installErrorHandling(app: FastifyInstance, allowedMethods: (path: string) => string[], sendProblem: ProblemSender): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mapped = toProblem(error)
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed')
@@ -48,16 +49,29 @@ export function installErrorHandling(app: FastifyInstance, allowedMethods: (path
   })
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ProblemError): FastifyReply {
-  for (const [name, value] of Object.entries(error.extensions.headers ?? {})) reply.header(name, value)
-  const path = request.url.split('?')[0] ?? ''
-  const body = problemBody(error, request.id, path.length <= MAX_ECHO ? path : undefined)
-  // serialised here: the route's response schema describes its own payloads, not every problem
-  return reply
-    .code(error.status)
-    .type(PROBLEM_MEDIA_TYPE)
-    .serializer((p: unknown) => JSON.stringify(p))
-    .send(body)
+export type ProblemSender = (request: FastifyRequest, reply: FastifyReply, error: ProblemError) => FastifyReply
+
+/**
+ * Answers a refusal in another form than problem+json when a route asks for it (people's pages answer
+ * with a page): the reply it sent, or undefined to leave it to problem+json. Given by the application,
+ * so that http/ knows no page.
+ */
+export type ProblemRenderer = (request: FastifyRequest, reply: FastifyReply, body: ProblemBody) => FastifyReply | undefined
+
+export function createProblemSender(render?: ProblemRenderer): ProblemSender {
+  return function sendProblem(request, reply, error) {
+    for (const [name, value] of Object.entries(error.extensions.headers ?? {})) reply.header(name, value)
+    const path = request.url.split('?')[0] ?? ''
+    const body = problemBody(error, request.id, path.length <= MAX_ECHO ? path : undefined)
+    reply.code(error.status)
+    const rendered = render?.(request, reply, body)
+    if (rendered) return rendered
+    // serialised here: the route's response schema describes its own payloads, not every problem
+    return reply
+      .type(PROBLEM_MEDIA_TYPE)
+      .serializer((p: unknown) => JSON.stringify(p))
+      .send(body)
+  }
 }
 
 /** The longest piece of the request an error echoes back: paths can be kilobytes long, answers stay small. */

@@ -13,6 +13,8 @@ export interface ProtectionOptions {
   publicPerMinute: number
   /** Requests per minute per participant on authenticated operations. */
   participantPerMinute: number
+  /** Public operations with a budget of their own per client IP (operationId -> requests per minute), e.g. form posts. */
+  perOperation?: Record<string, number>
 }
 
 /**
@@ -22,6 +24,7 @@ export interface ProtectionOptions {
 export const protectionPlugin = fp(
   async (app: FastifyInstance, options: ProtectionOptions) => {
     const headers = securityHeaders()
+    const ownBudget = (operationId: string | undefined) => (operationId && options.perOperation?.[operationId] ? operationId : undefined)
     app.addHook('onRequest', async (_request, reply) => {
       reply.headers(headers)
     })
@@ -29,8 +32,16 @@ export const protectionPlugin = fp(
       global: true,
       timeWindow: 60_000,
       store: pgRateLimitStore(options.pool),
-      keyGenerator: (request) => (request.principal ? `participant:${request.principal.participant.id}` : `ip:${request.ip}`),
-      max: (request) => (request.principal ? options.participantPerMinute : options.publicPerMinute),
+      keyGenerator: (request) => {
+        if (request.principal) return `participant:${request.principal.participant.id}`
+        const own = ownBudget(request.routeOptions.config.operation?.operationId)
+        return own ? `ip:${request.ip}:${own}` : `ip:${request.ip}`
+      },
+      max: (request) => {
+        if (request.principal) return options.participantPerMinute
+        const own = ownBudget(request.routeOptions.config.operation?.operationId)
+        return own ? options.perOperation![own]! : options.publicPerMinute
+      },
       allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
       enableDraftSpec: true,
       errorResponseBuilder: (_request, context) =>

@@ -10,7 +10,25 @@ import { RETRACTION_RECEIPT_TYP } from '../../src/handoffs/signed-message.ts'
 import { DESTINATION, handoffTestApp, sign, type HandoffTestApp } from '../handoffs/helpers.ts'
 
 /** Operations anyone may call. Adding a public operation means adding it here, on purpose. */
-const PUBLIC = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getApiDocs', 'getAuditKey', 'getJwks']
+const PUBLIC = [
+  'getHealth',
+  'getReadiness',
+  'getOpenApiJson',
+  'getOpenApiYaml',
+  'getApiDocs',
+  'getAuditKey',
+  'getJwks',
+  // people's pages: the public report form, its stylesheet, and the console's login and logout
+  'getReportForm',
+  'submitReportForm',
+  'getPagesCss',
+  'startConsoleLogin',
+  'finishConsoleLogin',
+  'logoutConsole',
+]
+
+/** Pages behind the console's session cookie (src/console): refused with a page, not a bearer challenge. */
+const consoleOnly = (op: Operation) => (op.security ?? []).length > 0 && (op.security ?? []).every((r) => 'consoleSession' in r)
 
 const contract = await loadContract()
 const OPERATOR_SCOPES = [...KIND_CEILING.operator]
@@ -35,7 +53,7 @@ t.test('every operation declares its security; the public ones are exactly the k
 
 t.test('every protected operation: 401 without a token, 403 without its scope', async (t) => {
   const { app, auth } = await buildTestApp(t)
-  for (const op of contract.operations.filter((o) => !PUBLIC.includes(o.operationId))) {
+  for (const op of contract.operations.filter((o) => !PUBLIC.includes(o.operationId) && !consoleOnly(o))) {
     const url = urlFor(op)
     const method = op.method as 'GET'
     const anonymous = await app.inject({ method, url })
@@ -51,6 +69,19 @@ t.test('every protected operation: 401 without a token, 403 without its scope', 
     t.equal(narrowed.statusCode, 403, `${op.operationId}: 403 with a token lacking ${required.join(' and ')}`)
     t.equal(narrowed.json().code, 'HG_FORBIDDEN')
     t.match(narrowed.headers['www-authenticate'], /error="insufficient_scope"/)
+  }
+})
+
+t.test('every console page: refused without a session, whatever bearer token comes along', async (t) => {
+  const { app, auth } = await buildTestApp(t)
+  for (const op of contract.operations.filter(consoleOnly)) {
+    const method = op.method as 'GET'
+    const headers = { ...(await auth('gateway-admin')), accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }
+    const required = op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=x`)
+    const url = `${urlFor(op)}${required.length > 0 ? `?${required.join('&')}` : ''}`
+    const res = await app.inject({ method, url, headers, payload: method === 'GET' ? undefined : 'form_token=x' })
+    t.equal(res.statusCode, 401, `${op.operationId}: 401 without a console session`)
+    t.match(res.headers['content-type'], /^text\/html/)
   }
 })
 
@@ -122,7 +153,8 @@ t.test('every report-scoped operation: the sender gets its report, another parti
   report.channel = 'hotline_referral'
   const created = await ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: await ctx.auth('be-hotline'), payload: report })
   const { id } = created.json()
-  const scoped = contract.operations.filter((op) => op.path.includes('{reportId}'))
+  // the console's and the auditor's pages scope by the session's participant (test/console)
+  const scoped = contract.operations.filter((op) => op.path.includes('{reportId}') && !consoleOnly(op))
   t.ok(scoped.length >= 2)
   // the other participant first: its attempt must change nothing the owner then sees
   for (const owner of ['nl-hotline', 'be-hotline']) {
@@ -169,7 +201,7 @@ t.test('every handoff-scoped operation: the destination gets its handoff, anothe
   await ctx.worker.step()
   const { manifest } = (await ctx.inbox()).json().handoffs[0]
   t.same((await ctx.inbox('nl-police')).json().handoffs, [], "another participant's inbox does not show it")
-  const scoped = contract.operations.filter((op) => op.path.includes('{handoffId}') && !OPERATOR_ONLY.has(op.operationId))
+  const scoped = contract.operations.filter((op) => op.path.includes('{handoffId}') && !OPERATOR_ONLY.has(op.operationId) && !consoleOnly(op))
   t.ok(scoped.length >= 4)
   for (const owner of ['nl-police', DESTINATION]) {
     for (const op of scoped) {

@@ -66,7 +66,11 @@ t.test(`schema-derived fuzzing of every operation (FUZZ_SEED=${SEED} FUZZ_RUNS=$
       if (res.statusCode >= 500 && !declared) throw new Error(`${where}: ${res.body.slice(0, 500)}; logged: ${loggedErrors(ctx)}`)
       if (res.statusCode < 300 && DIRECTORY_WRITES.has(operation.operationId)) await restoreDirectory(ctx)
       if (res.statusCode < 400) return
-      assertProblem(where, res.statusCode, res.headers['content-type'], res.body)
+      // people's pages (src/pages, src/console, src/auditor) answer a refusal with a page a person can read
+      // (a request too broken to reach a route, such as a path that is not a valid URL, still gets a problem)
+      const problemJson = /^application\/problem\+json/.test(String(res.headers['content-type']))
+      if (answersWithPages(operation) && !problemJson) assertPage(where, res.headers['content-type'], res.body)
+      else assertProblem(where, res.statusCode, res.headers['content-type'], res.body)
       if (write) {
         const after = await counts()
         if (JSON.stringify(after) !== JSON.stringify(before))
@@ -85,6 +89,16 @@ t.test(`schema-derived fuzzing of every operation (FUZZ_SEED=${SEED} FUZZ_RUNS=$
   )
   t.ok(answered >= Math.min(RUNS, 200), `${answered} requests were answered (${RUNS} asked for)`)
 })
+
+/** Our pages; Swagger UI (served by its plugin at /docs) answers its refusals like the API. */
+function answersWithPages(operation: { responses: Record<string, Record<string, unknown>>; extensions: Record<string, unknown> }): boolean {
+  return !operation.extensions['x-served-by'] && Object.values(operation.responses).some((content) => 'text/html' in content)
+}
+
+function assertPage(where: string, contentType: unknown, body: string): void {
+  if (!/^text\/html/.test(String(contentType)) || !body.startsWith('<!doctype html>'))
+    throw new Error(`${where} as ${String(contentType)}: ${body.slice(0, 300)}`)
+}
 
 function assertProblem(where: string, status: number, contentType: unknown, body: string): void {
   if (!/^application\/problem\+json/.test(String(contentType))) throw new Error(`${where} as ${String(contentType)}: ${body.slice(0, 300)}`)

@@ -53,7 +53,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
   const databaseUrl = await createTestDatabase(t)
   const directory = options.directory === undefined ? await readDirectoryFile(EXAMPLE_DIRECTORY) : options.directory
   const clientIds = [...(directory?.participants.flatMap((p) => p.clients) ?? []), ...(options.extraClients ?? [])]
-  const idp = await startTestIdp({ audience: AUDIENCE, clients: clientIds.map((clientId) => ({ clientId, scopes: [...SCOPES] })) })
+  const idp = await startTestIdp({ audience: AUDIENCE, clients: clientIds.map((clientId) => testClient(clientId)) })
   t.teardown(() => idp.close())
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -75,6 +75,12 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
   await app.ready()
   const auth = async (clientId: string, scopes?: string[]) => ({ authorization: `Bearer ${await idp.tokenFor(clientId, scopes)}` })
   return { app, database, config, databaseUrl, idp, logs, auth }
+}
+
+/** The operator console logs people in (code + PKCE, any loopback port); every other client is a partner's machine. */
+function testClient(clientId: string) {
+  if (clientId === 'gateway-console') return { clientId, scopes: [...SCOPES], redirectUris: ['http://127.0.0.1/console/callback'] }
+  return { clientId, scopes: [...SCOPES] }
 }
 
 /** A logger with the production redaction and serialisers, writing into an array the test can inspect. */

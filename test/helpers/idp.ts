@@ -18,6 +18,8 @@ import { generateSigningKey } from '../../src/auth/signing-key.ts'
 export interface TestIdpClient {
   clientId: string
   scopes: string[]
+  /** A browser client (authorization code + PKCE, people log in) instead of a partner's machine client. */
+  redirectUris?: string[]
 }
 
 export interface TestIdp {
@@ -49,11 +51,9 @@ export async function startTestIdp(opts: { audience: string; clients: TestIdpCli
   const dev = await startDevIssuer({
     audience: opts.audience,
     signingKey: signing.privateJwk,
-    clients: opts.clients.map(({ clientId, scopes }) => ({
-      clientId,
-      scopes,
-      jwks: { keys: [clientKeys.get(clientId)!.publicJwk] },
-    })),
+    clients: opts.clients.map(({ clientId, scopes, redirectUris }) =>
+      redirectUris ? { clientId, scopes, redirectUris } : { clientId, scopes, jwks: { keys: [clientKeys.get(clientId)!.publicJwk] } },
+    ),
   })
   const configs = new Map<string, Promise<oidcClient.Configuration>>()
   const configFor = (clientId: string): Promise<oidcClient.Configuration> => {
