@@ -15,6 +15,6 @@ export { verifyHandoff, type HandoffItem, type VerifiedHandoff } from './verify-
 export { remoteJwks, staticJwks, type GatewayKeySource } from './gateway-jwks.ts'
 export { memoryNonceStore, type NonceStore } from './nonce-store.ts'
 export { gatewayClient, type GatewayClient, type GatewayClientOptions } from './gateway-client.ts'
-export { signReceipt, signStatus, type HandoffRef } from './messages.ts'
+export { signReceipt, signStatus, type HandoffRef, type StatusDetails } from './messages.ts'
 export { generatePartnerKey, partnerKey, readPartnerKey, writePartnerKey, type PartnerKey } from './partner-key.ts'
 export { ReceiverError, type ReceiverErrorCode } from './receiver-error.ts'

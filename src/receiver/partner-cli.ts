@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { fileStore, SAVED_JWKS } from './file-store.ts'
 import { gatewayClient } from './gateway-client.ts'
 import { remoteJwks, staticJwks } from './gateway-jwks.ts'
-import { signStatus } from './messages.ts'
+import { signStatus, type StatusDetails } from './messages.ts'
 import { generatePartnerKey, readPartnerKey, writePartnerKey } from './partner-key.ts'
 import { pushHandler } from './push-handler.ts'
 import { ReceiverError } from './receiver-error.ts'
@@ -30,8 +30,11 @@ export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same c
       Fetches your inbox, verifies and stores each handoff (and each retraction), and posts its
       receipt; unless --once, long-polls for what is signed next (the gateway answers at once).
       Anything refused is left unreceipted: it comes again when pull is started again.
-  hotline-gateway partner status HANDOFF STATUS [--reason CODE] --key FILE --gateway URL
-      Signs and posts a status message (a rejection names its --reason).
+  hotline-gateway partner status HANDOFF STATUS [--reason CODE] [--outcome O] [--occurred-at TIME] --key FILE --gateway URL
+      Signs and posts a status message: received, assessing, assessed (--outcome illegal, not_illegal
+      or nationally_illegal), referred_to_law_enforcement, hosting_provider_notified, content_removed,
+      content_unavailable, content_moved, rejected (--reason CODE) or closed; --occurred-at (RFC 3339)
+      says when it happened, if not now.
   hotline-gateway partner verify FILE [--jwks FILE | --gateway URL] [--participant ID]
       Checks a saved handoff offline: the manifest signature against the gateway's saved keys
       (default: ${SAVED_JWKS} next to FILE) and the payload's SHA-256.
@@ -53,6 +56,8 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   once: { type: 'boolean', default: false },
   reason: { type: 'string' },
+  outcome: { type: 'string' },
+  'occurred-at': { type: 'string' },
   jwks: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -128,7 +133,10 @@ async function status(handoffId: string, value: string, values: Values): Promise
   const key = await readPartnerKey(need(values, 'key'))
   const client = gatewayClient({ gateway: need(values, 'gateway'), token: token(values) })
   const handoff = await client.handoff(handoffId)
-  const answer = await client.postStatus(handoffId, signStatus(key, handoff, value, values.reason))
+  const occurredAt = values['occurred-at'] === undefined ? undefined : new Date(values['occurred-at'])
+  if (occurredAt && Number.isNaN(occurredAt.getTime())) throw new UsageError('--occurred-at must be an RFC 3339 date-time')
+  const details = { reason: values.reason, outcome: values.outcome as StatusDetails['outcome'], occurredAt }
+  const answer = await client.postStatus(handoffId, signStatus(key, handoff, value, details))
   console.log(`status ${value} posted for handoff ${handoffId} (now ${answer.state})`)
   return 0
 }
