@@ -11,6 +11,7 @@ export const SCOPES = [
   'audit:read',
   'directory:admin',
   'deliveries:admin',
+  'stats:read',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

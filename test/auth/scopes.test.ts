@@ -2,7 +2,7 @@ import t from 'tap'
 
 import { isScope, missingScopes, SCOPES } from '../../src/auth/scopes.ts'
 
-t.test('the vocabulary is exactly the seven gateway scopes', async (t) => {
+t.test('the vocabulary is exactly the nine gateway scopes', async (t) => {
   t.same([...SCOPES].sort(), [
     'audit:read',
     'deliveries:admin',
@@ -11,6 +11,7 @@ t.test('the vocabulary is exactly the seven gateway scopes', async (t) => {
     'receipts:write',
     'reports:read',
     'reports:write',
+    'stats:read',
     'status:write',
   ])
 })
