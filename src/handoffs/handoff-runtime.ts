@@ -13,6 +13,7 @@ import { createHandoffWorker } from './handoff-worker.ts'
 import type { InboxSignals } from './inbox-signals.ts'
 import { createParticipantKeys } from './participant-keys.ts'
 import { createPushDelivery } from './push-delivery.ts'
+import { createRenotices } from './renotices.ts'
 
 export interface RunningHandoffDelivery {
   /** Lets the batch being signed commit and the pushes in flight finish, then stops. */
@@ -21,7 +22,7 @@ export interface RunningHandoffDelivery {
 
 /**
  * The handoff loops of this process: one signs the outbox, one pushes what is signed, one escalates
- * urgent handoffs left without a receipt. They never wait on each other, so an unreachable endpoint
+ * urgent handoffs left without a receipt, one sends platforms that have not removed content a re-notice. They never wait on each other, so an unreachable endpoint
  * does not slow signing, nor a signing error pushing.
  * Every process runs them; SKIP LOCKED and leases share the work.
  */
@@ -57,6 +58,20 @@ export async function startHandoffDelivery(options: {
   const signing = startLoop({ name: 'handoff signing', step: sign, logger })
   const escalations = createEscalations({ pool, directory, ackMs: config.urgentAckMs })
   const escalating = startLoop({ name: 'urgent escalation', step: escalate, logger, intervalMs: 1_000 })
+  const renotices = createRenotices({
+    pool,
+    sealer,
+    issuer: manifestIssuer(config),
+    afterMs: config.renoticeAfterMs,
+    max: config.renoticeMax,
+    keyCheckMs: config.keyCheckMs,
+  })
+  const renoticing = startLoop({ name: 'takedown re-notice', step: renotice, logger, intervalMs: 1_000 })
+  async function renotice(): Promise<number> {
+    const signed = await renotices.step()
+    if (signed > 0) pushing.wake()
+    return signed
+  }
   async function escalate(): Promise<number> {
     const escalated = await escalations.step()
     if (escalated > 0) pushing.wake()
@@ -64,7 +79,7 @@ export async function startHandoffDelivery(options: {
   }
   return {
     async stop() {
-      await Promise.all([signing.stop(), pushing.stop(), escalating.stop()])
+      await Promise.all([signing.stop(), pushing.stop(), escalating.stop(), renoticing.stop()])
       await push.stop()
       await signingThread.close()
     },

@@ -9,7 +9,7 @@ import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
 import { loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
-import { canonicalStatus, transitionError } from './takedown-status.ts'
+import { canonicalStatus, SETTLES_NOTICE, transitionError } from './takedown-status.ts'
 import {
   HANDOFF_RECEIPT_TYP,
   HANDOFF_STATUS_TYP,
@@ -86,6 +86,9 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [id, seq, step.status, step.reason_code, step.outcome, step.occurred_at, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
       )
+      // removed, unavailable, rejected or closed: the notice needs no re-notice any more
+      if (SETTLES_NOTICE.includes(step.status))
+        await tx.query('UPDATE handoffs SET notice_settled_at = coalesce(notice_settled_at, $2) WHERE id = $1', [id, at])
       const added = { seq, ...step, at: at.toISOString(), sha256: digest, jws, kid: signed.kid, jwk: signed.jwk }
       return {
         result: presentHandoff({ ...row, statuses: [...row.statuses, added] }),

@@ -38,7 +38,7 @@ interface Leased {
   participant_id: string
   attempts: number
   /** A signed handoff, or the retraction of one (its report was withdrawn by the sender). */
-  kind: 'handoff' | 'retraction'
+  kind: 'handoff' | 'retraction' | 'renotice'
   item: Record<string, unknown>
 }
 
@@ -66,24 +66,28 @@ const LEASE = `
                                'urgent', h.urgent, 'manifest', h.manifest, 'manifest_sha256', h.manifest_sha256, 'payload', h.payload,
                                'payload_media_type', h.payload_media_type, 'payload_sha256', h.payload_sha256, 'signed_at', h.signed_at) AS item`
 
-// Retractions go first (they are few, and a destination should stop acting on a withdrawn report at once).
-const LEASE_RETRACTIONS = `
-  UPDATE handoffs h SET retraction_attempts = h.retraction_attempts + 1,
-                        retraction_next_attempt_at = now() + $3 * interval '1 millisecond'
+// Messages the gateway sends about a handoff it delivered, kept in the handoff's `<kind>_` columns:
+// retractions (they go first: a destination should stop acting on a withdrawn report at once) and
+// re-notices (a platform has not removed the content yet).
+const sideLease = (kind: 'retraction' | 'renotice') => `
+  UPDATE handoffs h SET ${kind}_attempts = h.${kind}_attempts + 1,
+                        ${kind}_next_attempt_at = now() + $3 * interval '1 millisecond'
    WHERE h.id IN (
          SELECT c.id
            FROM unnest($1::text[], $2::int[]) AS d (participant_id, slots)
            LEFT JOIN delivery_endpoints e ON e.participant_id = d.participant_id
            CROSS JOIN LATERAL (
                  SELECT id FROM handoffs
-                  WHERE retraction_state = 'ready' AND participant_id = d.participant_id
-                    AND (retraction_next_attempt_at IS NULL OR retraction_next_attempt_at <= now())
-                  ORDER BY retraction_seq
+                  WHERE ${kind}_state = 'ready' AND participant_id = d.participant_id
+                    AND (${kind}_next_attempt_at IS NULL OR ${kind}_next_attempt_at <= now())
+                  ORDER BY ${kind}_seq
                   LIMIT CASE WHEN coalesce(e.failures, 0) > 0 THEN 1 ELSE d.slots END
                     FOR UPDATE SKIP LOCKED) c
           WHERE e.open_until IS NULL OR e.open_until <= now())
-  RETURNING h.id, h.participant_id, h.retraction_attempts AS attempts, 'retraction' AS kind,
-            jsonb_build_object('handoff_id', h.id, 'retraction', h.retraction, 'retraction_sha256', h.retraction_sha256) AS item`
+  RETURNING h.id, h.participant_id, h.${kind}_attempts AS attempts, '${kind}' AS kind,
+            jsonb_build_object('handoff_id', h.id, '${kind}', h.${kind}, '${kind}_sha256', h.${kind}_sha256) AS item`
+const LEASE_RETRACTIONS = sideLease('retraction')
+const LEASE_RENOTICES = sideLease('renotice')
 
 // The breaker opens for backoff × 2^(failures-1), with jitter (50–100 %) so that processes do not probe in step.
 const TRIPPED = `
@@ -110,6 +114,12 @@ const SENT = {
               WHERE id = $1 AND retraction_state = 'ready' RETURNING retraction_sha256 AS digest`,
     type: 'handoff.retraction_sent',
     digest: 'retraction_sha256',
+  },
+  renotice: {
+    update: `UPDATE handoffs SET renotice_state = 'sent', renotice_sent_at = now(), renotice_next_attempt_at = NULL
+              WHERE id = $1 AND renotice_state = 'ready' RETURNING renotice_sha256 AS digest`,
+    type: 'handoff.renotice_sent',
+    digest: 'renotice_sha256',
   },
 } as const
 
@@ -146,8 +156,8 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     const first = turn++ % Math.max(ids.length, 1)
     const order = [...ids.slice(first), ...ids.slice(0, first)]
     let started: Promise<void>[] = []
-    for (const lease of [LEASE_RETRACTIONS, LEASE]) {
-      // retractions to a destination that pulls wait in its inbox
+    for (const lease of [LEASE_RETRACTIONS, LEASE_RENOTICES, LEASE]) {
+      // retractions and re-notices to a destination that pulls wait in its inbox
       const wanted = freeSlots(lease === LEASE ? order : order.filter((id) => !urgentOnly(id)))
       if (wanted.length === 0) continue
       const params = [wanted.map(([id]) => id), wanted.map(([, n]) => n), options.leaseMs ?? 60_000]
@@ -205,7 +215,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     if (answer.status < 200 || answer.status > 299) return retryLater(row, `HTTP ${answer.status}`)
     await markSent(row)
     const receipt = receiptIn(answer.body)
-    if (!receipt) return
+    if (!receipt || row.kind === 'renotice') return // a re-notice is answered by a status, not a receipt
     try {
       await (row.kind === 'handoff' ? options.handoffs.receipt : options.handoffs.retractionReceipt)(row.id, destination, receipt)
     } catch (error) {
@@ -216,7 +226,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   }
 
   function bodyOf(row: Leased): Record<string, unknown> {
-    if (row.kind === 'retraction') return row.item
+    if (row.kind !== 'handoff') return row.item
     return { ...row.item, signed_at: new Date(row.item.signed_at as string).toISOString() }
   }
 
@@ -234,7 +244,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
 
   async function retryLater(row: Leased, error: string): Promise<void> {
     await pool.query(TRIPPED, [row.participant_id, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
-    if (row.kind === 'retraction') return retryRetractionLater(row, error)
+    if (row.kind !== 'handoff') return retrySideLater(row, row.kind, error)
     const age = Date.now() - new Date(row.item.signed_at as string).getTime()
     if (age >= maxAgeMs) return deadLetter(row, error)
     const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
@@ -242,11 +252,11 @@ export function createPushDelivery(options: PushDeliveryOptions) {
     await note(row.id, error, delay)
   }
 
-  /** A retraction is retried with the same backoff and never given up: the destination must learn of it. */
-  async function retryRetractionLater(row: Leased, error: string): Promise<void> {
+  /** A retraction or re-notice is retried with the same backoff and never given up: the destination must learn of it. */
+  async function retrySideLater(row: Leased, kind: 'retraction' | 'renotice', error: string): Promise<void> {
     const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
-    logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'pushing a retraction failed; will retry')
-    await pool.query(`UPDATE handoffs SET retraction_next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1`, [row.id, delay])
+    logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, `pushing a ${kind} failed; will retry`)
+    await pool.query(`UPDATE handoffs SET ${kind}_next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1`, [row.id, delay])
   }
 
   /** Past its maximum age a failing push stops: a dead letter, still in the destination's inbox, until an operator re-queues it. */

@@ -61,6 +61,9 @@ export const ICCAM_ACTIONS: Readonly<Record<TakedownStatus, string | null>> = {
 /** Content is gone: what ends re-notices and counts as removal in the statistics. */
 export const REMOVAL_STATUSES: readonly TakedownStatus[] = ['content_removed', 'content_unavailable']
 
+/** After these a notice is settled: no re-notice follows. */
+export const SETTLES_NOTICE: readonly TakedownStatus[] = [...REMOVAL_STATUSES, 'rejected', 'closed']
+
 // Where each status stands in the life of a notice. A status may follow one at the same or an
 // earlier phase; actions and what became of the content (phases 3 and 4) interleave freely (moved
 // content gets a new notice to its new host). `rejected` ends the work: only `closed` follows it.

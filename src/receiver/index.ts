@@ -12,6 +12,7 @@ export { createReceiver, memoryReceiptBook, type Receiver, type ReceiverOptions,
 export { pushHandler, type PushHandlerOptions } from './push-handler.ts'
 export { createPushVerifier, type PushRequest, type PushVerifierOptions } from './verify-push.ts'
 export { verifyHandoff, type HandoffItem, type VerifiedHandoff } from './verify-handoff.ts'
+export { verifyRenotice, type RenoticeItem, type VerifiedRenotice } from './verify-renotice.ts'
 export { remoteJwks, staticJwks, type GatewayKeySource } from './gateway-jwks.ts'
 export { memoryNonceStore, type NonceStore } from './nonce-store.ts'
 export { gatewayClient, type GatewayClient, type GatewayClientOptions } from './gateway-client.ts'

@@ -13,6 +13,7 @@ import { pushHandler } from './push-handler.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { createReceiver } from './receiver.ts'
 import type { VerifiedRetraction } from './verify-retraction.ts'
+import type { VerifiedRenotice } from './verify-renotice.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 
 export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
@@ -123,7 +124,9 @@ async function pull(values: Values): Promise<number> {
     cursor = outcome.cursor
     for (const item of outcome.refused) console.error(`refused ${item.id}: ${item.code}: ${item.message}`)
     if (values.once) {
-      console.log(`pulled: ${outcome.received.length} received, ${outcome.retracted.length} retracted, ${outcome.refused.length} refused`)
+      console.log(
+        `pulled: ${outcome.received.length} received, ${outcome.retracted.length} retracted, ${outcome.renoticed.length} re-notices, ${outcome.refused.length} refused`,
+      )
       return outcome.refused.length > 0 ? 1 : 0
     }
   }
@@ -172,7 +175,12 @@ async function receiverFrom(values: Values) {
     else await forwardJson(values.forward!, { retraction: retraction.item, claims: retraction.claims })
     console.log(`retracted ${retraction.item.handoff_id}: its report was withdrawn by the sender`)
   }
-  return createReceiver({ gateway, key, keys, onHandoff, onRetraction, ...(store ? { receipts: store.receipts } : {}) })
+  const onRenotice = async (renotice: VerifiedRenotice) => {
+    if (store) await store.storeRenotice(renotice)
+    else await forwardJson(values.forward!, { renotice: renotice.item, claims: renotice.claims })
+    console.log(`re-notice ${renotice.claims.renotice} for ${renotice.item.handoff_id}: the content is not reported removed yet; post its status`)
+  }
+  return createReceiver({ gateway, key, keys, onHandoff, onRetraction, onRenotice, ...(store ? { receipts: store.receipts } : {}) })
 }
 
 async function forward(url: string, handoff: VerifiedHandoff): Promise<void> {

@@ -12,10 +12,14 @@ import type { GatewayKeySource } from './gateway-jwks.ts'
 import { memoryNonceStore, type NonceStore } from './nonce-store.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
+import { isRenoticeItem, verifyRenotice, type VerifiedRenotice } from './verify-renotice.ts'
 import { isRetractionItem, verifyRetraction, type VerifiedRetraction } from './verify-retraction.ts'
 
 /** What a verified push carries: a handoff, or the retraction of one. */
-export type PushMessage = { kind: 'handoff'; handoff: VerifiedHandoff } | { kind: 'retraction'; retraction: VerifiedRetraction }
+export type PushMessage =
+  | { kind: 'handoff'; handoff: VerifiedHandoff }
+  | { kind: 'retraction'; retraction: VerifiedRetraction }
+  | { kind: 'renotice'; renotice: VerifiedRenotice }
 
 export interface PushRequest extends HttpRequestParts {
   body: string | Buffer
@@ -67,6 +71,7 @@ export function createPushVerifier(options: PushVerifierOptions) {
       throw new ReceiverError('HANDOFF_MALFORMED', 'the body is not JSON')
     }
     if (isRetractionItem(body)) return { kind: 'retraction', retraction: await verifyRetraction(body, options.keys, options.participant) }
+    if (isRenoticeItem(body)) return { kind: 'renotice', renotice: await verifyRenotice(body, options.keys, options.participant) }
     return { kind: 'handoff', handoff: await verifyHandoff(body, options.keys, options.participant) }
   }
 }

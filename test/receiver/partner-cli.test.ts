@@ -134,7 +134,7 @@ t.test(
     const token = { HOTLINE_GATEWAY_TOKEN: await idp.tokenFor('de-hotline') }
     const pull = await runCli(['partner', 'pull', '--key', hotline.file, '--gateway', gateway.url, '--out', pulled, '--once'], token)
     t.equal(pull.code, 0, `partner pull --once: ${pull.stderr}`)
-    t.match(pull.stdout, /1 received, 0 retracted, 0 refused/)
+    t.match(pull.stdout, /1 received, 0 retracted, 0 re-notices, 0 refused/)
     const pulledHandoff = await handoff('de-hotline')
     t.equal(pulledHandoff.state, 'received', 'the gateway verified the pulled handoff’s receipt')
     t.equal(pulledHandoff.receipt, await readFile(join(pulled, `${pulledHandoff.id}.receipt.jws`), 'utf8'))
@@ -189,7 +189,7 @@ t.test(
     await until('de-police receipted the retraction', async () => (await retraction('de-police')) === 'received')
     t.match(JSON.parse(await readFile(join(pushed, `${pushedHandoff.id}.retraction.json`), 'utf8')), { handoff_id: pushedHandoff.id })
     const pullAgain = await runCli(['partner', 'pull', '--key', hotline.file, '--gateway', gateway.url, '--out', pulled, '--once'], token)
-    t.match(pullAgain.stdout, /0 received, 1 retracted, 0 refused/, `partner pull --once: ${pullAgain.stderr}`)
+    t.match(pullAgain.stdout, /0 received, 1 retracted, 0 re-notices, 0 refused/, `partner pull --once: ${pullAgain.stderr}`)
     t.equal(await retraction('de-hotline'), 'received', 'the gateway verified the pulled retraction’s receipt')
   },
 )
