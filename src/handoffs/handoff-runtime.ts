@@ -14,6 +14,7 @@ import type { InboxSignals } from './inbox-signals.ts'
 import { createParticipantKeys } from './participant-keys.ts'
 import { createPushDelivery } from './push-delivery.ts'
 import { createRenotices } from './renotices.ts'
+import { createStatusNotifier } from './status-notifications.ts'
 
 export interface RunningHandoffDelivery {
   /** Lets the batch being signed commit and the pushes in flight finish, then stops. */
@@ -44,13 +45,14 @@ export async function startHandoffDelivery(options: {
     if (signed > 0) pushing.wake()
     return signed
   }
+  // every request the gateway sends is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
+  const signRequest = createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs))
   const push = createPushDelivery({
     pool,
     logger,
     directory,
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
-    // every push is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
-    signRequest: createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs)),
+    signRequest,
     maxAgeMs: config.deliveryMaxAgeMs,
     onSettled: () => pushing.wake(),
   })
@@ -72,6 +74,8 @@ export async function startHandoffDelivery(options: {
     if (signed > 0) pushing.wake()
     return signed
   }
+  const notifier = createStatusNotifier({ pool, logger, signRequest })
+  const notifying = startLoop({ name: 'status notification', step: notifier.step, logger })
   async function escalate(): Promise<number> {
     const escalated = await escalations.step()
     if (escalated > 0) pushing.wake()
@@ -79,7 +83,7 @@ export async function startHandoffDelivery(options: {
   }
   return {
     async stop() {
-      await Promise.all([signing.stop(), pushing.stop(), escalating.stop(), renoticing.stop()])
+      await Promise.all([signing.stop(), pushing.stop(), escalating.stop(), renoticing.stop(), notifying.stop()])
       await push.stop()
       await signingThread.close()
     },

@@ -9,6 +9,7 @@ import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
 import { loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
+import { queueNotification, type NotifyEndpointOf } from './status-notifications.ts'
 import { canonicalStatus, SETTLES_NOTICE, transitionError } from './takedown-status.ts'
 import {
   HANDOFF_RECEIPT_TYP,
@@ -66,7 +67,8 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     })
   }
 
-  async function status(id: string, participant: Participant, jws: string) {
+  /** `notifyEndpointOf`: where the report's sender wants status changes sent (its directory entry's delivery.notify_endpoint). */
+  async function status(id: string, participant: Participant, jws: string, notifyEndpointOf: NotifyEndpointOf = () => undefined) {
     const digest = sha256Hex(jws)
     const verification = await verifyOutside(participant, jws, HANDOFF_STATUS_TYP, 'status')
     return commitChange(pool, async (tx) => {
@@ -90,6 +92,8 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
       if (SETTLES_NOTICE.includes(step.status))
         await tx.query('UPDATE handoffs SET notice_settled_at = coalesce(notice_settled_at, $2) WHERE id = $1', [id, at])
       const added = { seq, ...step, at: at.toISOString(), sha256: digest, jws, kid: signed.kid, jwk: signed.jwk }
+      const endpoint = notifyEndpointOf(row.sender_id)
+      if (endpoint) await queueNotification(tx, row, added, endpoint)
       return {
         result: presentHandoff({ ...row, statuses: [...row.statuses, added] }),
         audit: [

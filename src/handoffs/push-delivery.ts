@@ -1,4 +1,3 @@
-import { request } from 'node:https'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { RequestSigner } from '../crypto/request-signer.ts'
@@ -6,6 +5,7 @@ import type { DirectoryService } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
 import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
+import { httpsPost } from './https-post.ts'
 import type { HandoffService } from './handoff-service.ts'
 
 export interface PushDeliveryOptions {
@@ -296,32 +296,7 @@ export function createPushDelivery(options: PushDeliveryOptions) {
   }
 
   function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-    const timeoutMs = options.timeoutMs ?? 10_000
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-          timeout: timeoutMs,
-          signal: stopping.signal,
-          ...(options.ca ? { ca: options.ca } : {}),
-        },
-        (res) => {
-          let data = ''
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => {
-            data += chunk
-            if (data.length > 65_536) req.destroy(new Error('the answer is larger than 64 KiB'))
-          })
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }))
-          res.on('error', reject)
-        },
-      )
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
-      req.on('error', reject)
-      req.end(body)
-    })
+    return httpsPost(url, body, headers, { timeoutMs: options.timeoutMs ?? 10_000, signal: stopping.signal, ca: options.ca })
   }
 
   return {

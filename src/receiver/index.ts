@@ -10,7 +10,8 @@
  */
 export { createReceiver, memoryReceiptBook, type Receiver, type ReceiverOptions, type ReceiptBook, type PullOutcome } from './receiver.ts'
 export { pushHandler, type PushHandlerOptions } from './push-handler.ts'
-export { createPushVerifier, type PushRequest, type PushVerifierOptions } from './verify-push.ts'
+export { createPushVerifier, createSignedRequestVerifier, type PushRequest, type PushVerifierOptions } from './verify-push.ts'
+export { createNotificationVerifier, notificationHandler, type StatusNotification } from './verify-notification.ts'
 export { verifyHandoff, type HandoffItem, type VerifiedHandoff } from './verify-handoff.ts'
 export { verifyRenotice, type RenoticeItem, type VerifiedRenotice } from './verify-renotice.ts'
 export { remoteJwks, staticJwks, type GatewayKeySource } from './gateway-jwks.ts'
