@@ -75,7 +75,7 @@ export async function startHandoffDelivery(options: {
     return signed
   }
   const notifier = createStatusNotifier({ pool, logger, signRequest })
-  const notifying = startLoop({ name: 'status notification', step: notifier.step, logger })
+  const notifying = startLoop({ name: 'status notification', step: notifier.step, logger, intervalMs: 1_000 })
   async function escalate(): Promise<number> {
     const escalated = await escalations.step()
     if (escalated > 0) pushing.wake()
