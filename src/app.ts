@@ -20,6 +20,7 @@ import { createSchemaCompilers } from './http/schema-compilers.ts'
 import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
 import { createEscalations } from './handoffs/escalations.ts'
 import { handoffHandlers } from './handoffs/handoff-routes.ts'
+import { createTakedownStats, statsHandlers } from './stats/takedown-stats.ts'
 import { createInbox } from './handoffs/inbox.ts'
 import { manifestIssuer } from './handoffs/handoff-runtime.ts'
 import { createRetractions } from './handoffs/retractions.ts'
@@ -126,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...directoryHandlers(directory),
       ...routingHandlers(routing),
       ...auditHandlers(audit),
+      ...statsHandlers(createTakedownStats({ pool: database.pool })),
       ...handoffHandlers({
         pool: database.pool,
         handoffs,

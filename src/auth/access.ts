@@ -11,8 +11,8 @@ export const KIND_CEILING: Readonly<Record<ParticipantKind, readonly Scope[]>> =
   hotline: ['reports:write', 'reports:read', 'inbox:read', 'receipts:write', 'status:write'],
   law_enforcement: ['reports:write', 'reports:read', 'inbox:read', 'receipts:write', 'status:write'],
   platform: ['reports:write', 'reports:read', 'inbox:read', 'receipts:write', 'status:write'],
-  auditor: ['audit:read'],
-  operator: ['reports:write', 'reports:read', 'inbox:read', 'audit:read', 'directory:admin', 'deliveries:admin', 'metrics:read'],
+  auditor: ['audit:read', 'stats:read'],
+  operator: ['reports:write', 'reports:read', 'inbox:read', 'audit:read', 'directory:admin', 'deliveries:admin', 'metrics:read', 'stats:read'],
 }
 
 /** Who is calling, as every handler sees it. */

@@ -12,6 +12,7 @@ export const SCOPES = [
   'directory:admin',
   'deliveries:admin',
   'metrics:read',
+  'stats:read',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

@@ -25,6 +25,8 @@ export interface Config {
   urgentAckMs: number
   /** How long a background loop may go without completing a step before /readyz fails. */
   loopStallMs: number
+  renoticeAfterMs: number
+  renoticeMax: number
   encryptionKey: string | undefined
   homeCountry: string
   auditLogOrigin: string | undefined
@@ -120,6 +122,20 @@ const envSchema = {
       maximum: 86400000,
       default: 900000,
       description: 'how long an urgent handoff may go without a receipt before it is escalated (milliseconds)',
+    },
+    RENOTICE_AFTER_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 2592000000,
+      default: 86400000,
+      description: 'how long a notice to a platform may go without content_removed / content_unavailable before it is sent again (milliseconds)',
+    },
+    RENOTICE_MAX: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 20,
+      default: 3,
+      description: 'how many re-notices a platform is sent before the handoff is flagged for the operators',
     },
     ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 random bytes, base64 (openssl rand -base64 32)' },
     GATEWAY_HOME_COUNTRY: { type: 'string', pattern: '^[A-Z]{2}$', default: 'BE', description: 'an ISO 3166-1 alpha-2 code, upper case' },
@@ -225,6 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryLeaseMs: values.DELIVERY_LEASE_MS as number,
     urgentAckMs: values.URGENT_ACK_MS as number,
     loopStallMs: values.LOOP_STALL_MS as number,
+    renoticeAfterMs: values.RENOTICE_AFTER_MS as number,
+    renoticeMax: values.RENOTICE_MAX as number,
     encryptionKey: values.ENCRYPTION_KEY as string | undefined,
     homeCountry: values.GATEWAY_HOME_COUNTRY as string,
     auditLogOrigin: values.AUDIT_LOG_ORIGIN as string | undefined,

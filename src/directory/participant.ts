@@ -10,7 +10,9 @@ export interface Participant {
   countries: string[]
   incident_types?: string[]
   urgent_contact?: { phone?: string; email?: string; available: '24/7' | 'office_hours' }
-  delivery: { mode: 'push'; endpoint: string; urgent_endpoint?: string } | { mode: 'pull'; urgent_endpoint?: string }
+  delivery:
+    | { mode: 'push'; endpoint: string; urgent_endpoint?: string; notify_endpoint?: string }
+    | { mode: 'pull'; urgent_endpoint?: string; notify_endpoint?: string }
   formats: ReportFormat[]
   services?: string[]
   accepts_notices?: boolean

@@ -65,6 +65,12 @@ const SENT = {
     type: 'handoff.retraction_sent',
     digest: 'retraction_sha256',
   },
+  renotice: {
+    change: `UPDATE handoffs SET renotice_state = 'sent', renotice_sent_at = now(), renotice_next_attempt_at = NULL
+              WHERE id = $1 AND renotice_state = 'ready' RETURNING id`,
+    type: 'handoff.renotice_sent',
+    digest: 'renotice_sha256',
+  },
 } as const
 
 /**
@@ -146,7 +152,7 @@ export function createDispatcher(options: DispatcherOptions) {
     if (stopping.signal.aborted) return // not the target's fault: the lease runs out and it is sent again
     if (!outcome.ok) return retryLater(row, target, outcome.error)
     await markSent(mode, row, target)
-    if (!outcome.receipt) return
+    if (!outcome.receipt || row.kind === 'renotice') return // a re-notice is answered by a status, not a receipt
     try {
       await (row.kind === 'handoff' ? options.handoffs.receipt : options.handoffs.retractionReceipt)(row.id, destination, outcome.receipt)
     } catch (error) {
@@ -176,10 +182,10 @@ export function createDispatcher(options: DispatcherOptions) {
     pushAttemptsTotal.inc({ kind: row.kind, result: 'failed' })
     await pool.query(TRIPPED, [row.participant_id, target, backoffMs, error.slice(0, 1000), MAX_BACKOFF_MS])
     const delay = Math.min(backoffMs * 2 ** (row.attempts - 1), MAX_BACKOFF_MS)
-    if (row.kind === 'retraction') {
-      // a retraction is never given up: the destination must learn of it
-      logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'delivering a retraction failed; will retry')
-      await pool.query(`UPDATE handoffs SET retraction_next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1`, [row.id, delay])
+    if (row.kind !== 'handoff') {
+      // a retraction or a re-notice is never given up: the destination must learn of it
+      logger.warn({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, `delivering a ${row.kind} failed; will retry`)
+      await pool.query(`UPDATE handoffs SET ${row.kind}_next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1`, [row.id, delay])
       return
     }
     const age = Date.now() - new Date(row.item.signed_at as string).getTime()

@@ -7,7 +7,7 @@ export interface Leased {
   id: string
   participant_id: string
   attempts: number
-  kind: 'handoff' | 'retraction'
+  kind: 'handoff' | 'retraction' | 'renotice'
   /** What the destination is sent (schemas/handoff-inbox.json): the same bytes on every attempt. */
   item: Record<string, unknown>
 }
@@ -76,23 +76,28 @@ const LEASE_HANDOFFS = `
                                'urgent', h.urgent, 'manifest', h.manifest, 'manifest_sha256', h.manifest_sha256, 'payload', h.payload,
                                'payload_media_type', h.payload_media_type, 'payload_sha256', h.payload_sha256, 'signed_at', h.signed_at) AS item`
 
-const LEASE_RETRACTIONS = `
-  UPDATE handoffs h SET retraction_attempts = h.retraction_attempts + 1,
-                        retraction_next_attempt_at = now() + $4 * interval '1 millisecond'
+// Messages the gateway sends about a handoff it delivered, kept in the handoff's `<kind>_` columns:
+// retractions (a destination should stop acting on a withdrawn report at once) and re-notices (a
+// platform has not removed the content yet), each in its own order.
+const sideLease = (kind: 'retraction' | 'renotice') => `
+  UPDATE handoffs h SET ${kind}_attempts = h.${kind}_attempts + 1,
+                        ${kind}_next_attempt_at = now() + $4 * interval '1 millisecond'
    WHERE h.id IN (
          SELECT c.id
            FROM unnest($1::text[], $2::text[], $3::int[]) AS d (participant_id, endpoint, slots)
            LEFT JOIN delivery_endpoints e ON e.participant_id = d.participant_id AND e.endpoint = d.endpoint
            CROSS JOIN LATERAL (
                  SELECT id FROM handoffs
-                  WHERE retraction_state = 'ready' AND participant_id = d.participant_id
-                    AND (retraction_next_attempt_at IS NULL OR retraction_next_attempt_at <= now())
-                  ORDER BY retraction_seq
+                  WHERE ${kind}_state = 'ready' AND participant_id = d.participant_id
+                    AND (${kind}_next_attempt_at IS NULL OR ${kind}_next_attempt_at <= now())
+                  ORDER BY ${kind}_seq
                   LIMIT CASE WHEN coalesce(e.failures, 0) > 0 THEN 1 ELSE d.slots END
                     FOR UPDATE SKIP LOCKED) c
           WHERE e.open_until IS NULL OR e.open_until <= now())
-  RETURNING h.id, h.participant_id, h.retraction_attempts AS attempts, 'retraction' AS kind,
-            jsonb_build_object('handoff_id', h.id, 'retraction', h.retraction, 'retraction_sha256', h.retraction_sha256) AS item`
+  RETURNING h.id, h.participant_id, h.${kind}_attempts AS attempts, '${kind}' AS kind,
+            jsonb_build_object('handoff_id', h.id, '${kind}', h.${kind}, '${kind}_sha256', h.${kind}_sha256) AS item`
+const LEASE_RETRACTIONS = sideLease('retraction')
+const LEASE_RENOTICES = sideLease('renotice')
 
 /** Leases due signed handoffs for `wanted`; `urgent(destination)` says which of them this mode carries. */
 export async function leaseHandoffs(
@@ -110,6 +115,12 @@ export async function leaseHandoffs(
 /** Leases due retractions for `wanted`, in place order (a destination should stop acting on a withdrawn report at once). */
 export async function leaseRetractions(pool: pg.Pool, wanted: Wanted[], leaseMs: number): Promise<Leased[]> {
   const { rows } = await pool.query<Leased>(LEASE_RETRACTIONS, [...columns(wanted), leaseMs])
+  return rows
+}
+
+/** Leases due re-notices for `wanted` (src/handoffs/renotices.ts makes them), in place order. */
+export async function leaseRenotices(pool: pg.Pool, wanted: Wanted[], leaseMs: number): Promise<Leased[]> {
+  const { rows } = await pool.query<Leased>(LEASE_RENOTICES, [...columns(wanted), leaseMs])
   return rows
 }
 

@@ -1,5 +1,6 @@
 import type { DeliveryMode } from './delivery-mode.ts'
 import { push } from './modes/push.ts'
+import { renoticePush } from './modes/renotice-push.ts'
 import { retractionPush } from './modes/retraction-push.ts'
 import { urgentPush } from './modes/urgent-push.ts'
 
@@ -7,4 +8,4 @@ import { urgentPush } from './modes/urgent-push.ts'
  * The delivery modes every gateway process runs, each on its own loop. Register a new mode here.
  * Retractions first, then urgent handoffs: when one dispatch runs them all (tests), that is the order.
  */
-export const DELIVERY_MODES: readonly DeliveryMode[] = [retractionPush, urgentPush, push]
+export const DELIVERY_MODES: readonly DeliveryMode[] = [retractionPush, urgentPush, push, renoticePush]

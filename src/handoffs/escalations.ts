@@ -15,17 +15,21 @@ const ESCALATE = `
                    ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
   RETURNING h.id, h.participant_id, h.state`
 
+// Open: an urgent handoff still without a receipt, or a platform that kept the content through every
+// re-notice (until it reports a removal, rejects or closes the handoff, or the report is retracted).
 const OPEN = `
-  SELECT h.id, h.case_id, h.report_id, h.participant_id, h.state, h.created_at, h.escalated_at, h.last_error
+  SELECT h.id, h.case_id, h.report_id, h.participant_id, h.state, h.created_at, h.last_error, h.renotices, urgent_open,
+         CASE WHEN urgent_open THEN h.escalated_at ELSE h.renotice_flagged_at END AS escalated_at
     FROM handoffs h
-   WHERE h.escalated_at IS NOT NULL AND h.state NOT IN ('received', 'failed', 'withdrawn')
-   ORDER BY h.escalated_at, h.id
+   CROSS JOIN LATERAL (SELECT h.escalated_at IS NOT NULL AND h.state NOT IN ('received', 'failed', 'withdrawn') AS urgent_open) u
+   WHERE urgent_open OR (h.renotice_flagged_at IS NOT NULL AND h.notice_settled_at IS NULL AND h.retraction IS NULL)
+   ORDER BY escalated_at, h.id -- the output column: when it was escalated, for either reason
    LIMIT $1`
 
 export interface Escalations {
   /** Escalates the urgent handoffs whose acknowledgement is overdue (up to a batch); how many. */
   step(): Promise<number>
-  /** The escalated handoffs still without a receipt, oldest first, each with who to call. */
+  /** The escalated handoffs still without a receipt, and the notices re-sent to no avail, oldest first, each with who to call. */
   open(limit: number): Promise<{ escalations: object[] }>
 }
 
@@ -68,6 +72,8 @@ export function createEscalations(options: { pool: pg.Pool; directory: Directory
           state: row.state,
           created_at: row.created_at.toISOString(),
           escalated_at: row.escalated_at.toISOString(),
+          reason: row.urgent_open ? 'urgent_unacknowledged' : 'renotice_exhausted',
+          renotices: row.renotices,
           last_error: row.last_error,
         }
       }),

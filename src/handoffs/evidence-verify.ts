@@ -5,6 +5,7 @@ import { verifyEvidence } from '../audit/evidence.ts'
 import { sha256Hex } from '../crypto/jws.ts'
 import type { HandoffEvidence } from './handoff-evidence.ts'
 import { HANDOFF_RECEIPT_TYP, HANDOFF_STATUS_TYP, MANIFEST_TYP, SignedMessageError, verifySigned, type VerifiedMessage } from './signed-message.ts'
+import { canonicalStatus } from './takedown-status.ts'
 
 type Entry = { index: number; entry: Record<string, unknown> }
 
@@ -97,7 +98,8 @@ export async function verifyHandoffEvidence(bundle: HandoffEvidence, policy: Wit
     const status = await signed(`status ${i + 1}`, jws, bundle.keys.destination, HANDOFF_STATUS_TYP)
     expect(entry, 'status_sha256', sha256Hex(jws), `status ${i + 1}: its SHA-256`)
     expect(entry, 'signer_kid', status.kid, `status ${i + 1}: its signer kid`)
-    expect(entry, 'status', status.claims.status, `status ${i + 1}: its status`)
+    // an alias of the first vocabulary is logged as the status it maps to
+    expect(entry, 'status', canonicalStatus(String(status.claims.status)), `status ${i + 1}: its status`)
     bound(`status ${i + 1}`, status, h.id, manifestSha)
     lines.push(
       `status ${i + 1}: ${String(status.claims.status)}, signed by ${h.destination} key ${status.kid}; SHA-256 as logged in entry ${entry.index}`,

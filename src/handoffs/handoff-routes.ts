@@ -33,7 +33,10 @@ export function handoffHandlers({ pool, handoffs, inbox, escalations, evidence }
     },
     postHandoffStatus: async (request) => {
       const { status } = request.body as { status: string }
-      return handoffs.status(idOf(request.params), request.principal!.participant, status)
+      // the directory this request was authorised against says where each sender wants its notifications
+      const participants = request.principal!.directory.document.participants
+      const notifyEndpointOf = (sender: string) => participants.find((p) => p.id === sender)?.delivery.notify_endpoint
+      return handoffs.status(idOf(request.params), request.principal!.participant, status, notifyEndpointOf)
     },
     postRetractionReceipt: async (request) => {
       const { receipt } = request.body as { receipt: string }

@@ -14,6 +14,8 @@ import { createHandoffWorker } from './handoff-worker.ts'
 import type { InboxSignals } from './inbox-signals.ts'
 import { createParticipantKeys } from './participant-keys.ts'
 import { createPushDelivery } from './push-delivery.ts'
+import { createRenotices } from './renotices.ts'
+import { createStatusNotifier } from './status-notifications.ts'
 
 export interface RunningHandoffDelivery {
   /** Lets the batch being signed commit and the pushes in flight finish, then stops. */
@@ -22,8 +24,9 @@ export interface RunningHandoffDelivery {
 
 /**
  * The handoff loops of this process: one signs the outbox, one per delivery mode delivers what is
- * signed (src/handoffs/delivery-modes.ts), one escalates urgent handoffs left without a receipt. They
- * never wait on each other, so an unreachable endpoint does not slow signing, nor a signing error delivery.
+ * signed (src/handoffs/delivery-modes.ts), one escalates urgent handoffs left without a receipt, one makes
+ * re-notices for platforms that have not removed content, one sends senders their status notifications.
+ * They never wait on each other, so an unreachable endpoint does not slow signing, nor a signing error delivery.
  * Every process runs them; SKIP LOCKED and leases share the work.
  */
 export async function startHandoffDelivery(options: {
@@ -45,13 +48,14 @@ export async function startHandoffDelivery(options: {
     if (count > 0) for (const loop of delivering.values()) loop.wake()
     return count
   }
+  // every request the gateway sends is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
+  const signRequest = createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs))
   const delivery = createPushDelivery({
     pool,
     logger,
     directory,
     handoffs: createHandoffService({ pool, keysOf: createParticipantKeys() }),
-    // every push is signed (RFC 9421) with the key /.well-known/jwks.json publishes, followed across rotations
-    signRequest: createRequestSigner(activeKeyWatcher(pool, sealer, 'receipt', config.keyCheckMs)),
+    signRequest,
     maxAgeMs: config.deliveryMaxAgeMs,
     leaseMs: config.deliveryLeaseMs,
     onSettled: (mode) => delivering.get(mode)?.wake(),
@@ -69,9 +73,32 @@ export async function startHandoffDelivery(options: {
     intervalMs: 1_000,
     health,
   })
+  const renotices = createRenotices({
+    pool,
+    sealer,
+    issuer: manifestIssuer(config),
+    afterMs: config.renoticeAfterMs,
+    max: config.renoticeMax,
+    keyCheckMs: config.keyCheckMs,
+  })
+  const renoticing = startLoop({
+    name: 'takedown re-notice',
+    step: async () => wakeDelivery(await renotices.step()),
+    logger,
+    intervalMs: 1_000,
+    health,
+  })
+  const notifier = createStatusNotifier({ pool, logger, signRequest })
+  const notifying = startLoop({ name: 'status notification', step: notifier.step, logger, intervalMs: 1_000, health })
   return {
     async stop() {
-      await Promise.all([signing.stop(), escalating.stop(), ...[...delivering.values()].map((loop) => loop.stop())])
+      await Promise.all([
+        signing.stop(),
+        escalating.stop(),
+        renoticing.stop(),
+        notifying.stop(),
+        ...[...delivering.values()].map((loop) => loop.stop()),
+      ])
       await delivery.stop()
       await signingThread.close()
     },

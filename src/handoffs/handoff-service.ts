@@ -10,6 +10,8 @@ import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
 import { HANDOFF_COLUMNS, loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
+import { queueNotification, type NotifyEndpointOf } from './status-notifications.ts'
+import { canonicalStatus, SETTLES_NOTICE, transitionError } from './takedown-status.ts'
 import {
   HANDOFF_RECEIPT_TYP,
   HANDOFF_STATUS_TYP,
@@ -81,27 +83,33 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     return receipted
   }
 
-  async function status(id: string, participant: Participant, jws: string) {
+  /** `notifyEndpointOf`: where the report's sender wants status changes sent (its directory entry's delivery.notify_endpoint). */
+  async function status(id: string, participant: Participant, jws: string, notifyEndpointOf: NotifyEndpointOf = () => undefined) {
     const digest = sha256Hex(jws)
     const verification = await verifyOutside(participant, jws, HANDOFF_STATUS_TYP, 'status')
     return commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)
       if (row.statuses.some((s) => s.sha256 === digest)) return { result: presentHandoff(row), audit: [] }
       if (row.state !== 'received') throw problem('HG_CONFLICT', `handoff ${id} has no receipt yet: post the receipt first`)
-      const last = row.statuses.at(-1)
-      if (last?.status === 'closed') throw problem('HG_CONFLICT', `handoff ${id} is closed`)
       if (row.statuses.length >= MAX_STATUSES) throw problem('HG_CONFLICT', `handoff ${id} has ${MAX_STATUSES} status messages, the most it keeps`)
       const signed = verification.result()
       await checkClaims('handoff-status-claims.json', signed, row, 'status')
-      const seq = row.statuses.length + 1
-      const value = signed.claims.status as string
-      const reason = (signed.claims.reason_code as string | undefined) ?? null
       const at = new Date()
+      const step = statusStep(signed.claims, row, at)
+      const refusal = transitionError(row.statuses.at(-1), step.status)
+      if (refusal) throw problem('HG_CONFLICT', `handoff ${id}: ${step.status} refused: ${refusal}`)
+      const seq = row.statuses.length + 1
       await tx.query(
-        'INSERT INTO handoff_statuses (handoff_id, seq, status, reason_code, jws, jws_sha256, kid, jwk, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-        [id, seq, value, reason, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
+        `INSERT INTO handoff_statuses (handoff_id, seq, status, reason_code, outcome, occurred_at, jws, jws_sha256, kid, jwk, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [id, seq, step.status, step.reason_code, step.outcome, step.occurred_at, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
       )
-      const added = { seq, status: value, reason_code: reason, at: at.toISOString(), sha256: digest, jws, kid: signed.kid, jwk: signed.jwk }
+      // removed, unavailable, rejected or closed: the notice needs no re-notice any more
+      if (SETTLES_NOTICE.includes(step.status))
+        await tx.query('UPDATE handoffs SET notice_settled_at = coalesce(notice_settled_at, $2) WHERE id = $1', [id, at])
+      const added = { seq, ...step, at: at.toISOString(), sha256: digest, jws, kid: signed.kid, jwk: signed.jwk }
+      const endpoint = notifyEndpointOf(row.sender_id)
+      if (endpoint) await queueNotification(tx, row, added, endpoint)
       return {
         result: presentHandoff({ ...row, statuses: [...row.statuses, added] }),
         audit: [
@@ -111,8 +119,10 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
             handoff_id: id,
             destination: row.participant_id,
             seq,
-            status: value,
-            ...(reason ? { reason_code: reason } : {}),
+            status: step.status,
+            ...(step.reason_code ? { reason_code: step.reason_code } : {}),
+            ...(step.outcome ? { outcome: step.outcome } : {}),
+            occurred_at: step.occurred_at,
             status_sha256: digest,
             signer_kid: signed.kid,
           },
@@ -256,6 +266,28 @@ async function addressedTo(tx: pg.PoolClient, id: string, participant: Participa
   const row = await loadHandoff(tx, id, true)
   if (!row || row.participant_id !== participant.id) throw problem('HG_NOT_FOUND', `no handoff ${id} addressed to you`)
   return row
+}
+
+/** How far a destination's clock may run ahead of the gateway's before its occurred_at is "in the future". */
+const CLOCK_SKEW_MS = 60_000
+
+/** A verified status message as stored: its status in the current vocabulary, and when it happened, within bounds. */
+function statusStep(claims: Record<string, unknown>, row: HandoffRow, now: Date) {
+  const occurred = new Date((claims.occurred_at ?? claims.at) as string)
+  const field = claims.occurred_at === undefined ? 'at' : 'occurred_at'
+  const refuse = (message: string) => {
+    throw problem('HG_UNPROCESSABLE', `status: claims /${field} ${message}`, {
+      errors: [{ in: 'body', pointer: '/status', message: `claims /${field} ${message}` }],
+    })
+  }
+  if (occurred.getTime() > now.getTime() + CLOCK_SKEW_MS) refuse('is in the future')
+  if (occurred.getTime() < row.created_at.getTime()) refuse(`is before the handoff was made (${row.created_at.toISOString()})`)
+  return {
+    status: canonicalStatus(claims.status as string),
+    reason_code: (claims.reason_code as string | undefined) ?? null,
+    outcome: (claims.outcome as string | undefined) ?? null,
+    occurred_at: occurred.toISOString(),
+  }
 }
 
 /** The claims follow their schema and bind this handoff and the manifest it was sent under. */

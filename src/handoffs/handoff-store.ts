@@ -2,11 +2,14 @@ import type { JWK } from 'jose'
 import type pg from 'pg'
 import type { Principal } from '../auth/access.ts'
 import { problem } from '../http/problems.ts'
+import { ICCAM_ACTIONS, type TakedownStatus } from './takedown-status.ts'
 
 export interface StatusRow {
   seq: number
-  status: string
+  status: TakedownStatus
   reason_code: string | null
+  outcome: string | null
+  occurred_at: string
   at: string
   sha256: string
   /** null once purged under the retention policy */
@@ -61,7 +64,7 @@ export const HANDOFF_COLUMNS = `
 const HANDOFF = `
   SELECT ${HANDOFF_COLUMNS},
          (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'status', s.status, 'reason_code', s.reason_code,
-                   'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
+                   'outcome', s.outcome, 'occurred_at', s.occurred_at, 'at', s.created_at, 'sha256', s.jws_sha256, 'jws', s.jws, 'kid', s.kid, 'jwk', s.jwk) ORDER BY s.seq), '[]')
             FROM handoff_statuses s WHERE s.handoff_id = h.id) AS statuses
     FROM handoffs h JOIN reports r ON r.id = h.report_id
    WHERE h.id = $1`
@@ -130,13 +133,17 @@ export function presentHandoff(row: HandoffRow) {
       received_at: iso(row.retraction_received_at),
       receipt: row.retraction_receipt,
     },
-    statuses: row.statuses.map((s) => ({
-      seq: s.seq,
-      status: s.status,
-      reason_code: s.reason_code,
-      at: new Date(s.at).toISOString(),
-      sha256: s.sha256,
-      jws: s.jws,
-    })),
+    statuses: row.statuses.map((s) => ({ ...timelineEntry(s), seq: s.seq, reason_code: s.reason_code, sha256: s.sha256, jws: s.jws })),
+  }
+}
+
+/** A status as every view shows it: what, with which outcome, when it happened and when it was stored, and its ICCAM action. */
+export function timelineEntry(s: Pick<StatusRow, 'status' | 'outcome' | 'occurred_at' | 'at'>) {
+  return {
+    status: s.status,
+    outcome: s.outcome,
+    occurred_at: new Date(s.occurred_at).toISOString(),
+    at: new Date(s.at).toISOString(),
+    iccam: ICCAM_ACTIONS[s.status],
   }
 }

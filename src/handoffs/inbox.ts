@@ -37,6 +37,13 @@ const RETRACTIONS_SENT = `
    WHERE id = ANY($1::uuid[]) AND retraction_state = 'ready'
   RETURNING id, retraction_sha256`
 
+// Re-notices not fetched yet (a platform has not removed the content); fetching marks them sent.
+const RENOTICES = `
+  UPDATE handoffs SET renotice_state = 'sent', renotice_sent_at = now()
+   WHERE id IN (SELECT id FROM handoffs WHERE participant_id = $1 AND renotice_state = 'ready' AND renotice_seq > $2
+                 ORDER BY renotice_seq LIMIT 100 FOR UPDATE SKIP LOCKED)
+  RETURNING id AS handoff_id, renotice, renotice_sha256, renotice_seq`
+
 /** The longest a request may wait for a handoff (s): below every proxy's idle timeout we know of. */
 export const MAX_WAIT_SECONDS = 30
 
@@ -54,6 +61,13 @@ interface RetractionRow {
   retraction_sha256: string
   retraction_state: 'ready' | 'sent'
   retraction_seq: number
+}
+
+interface RenoticeRow {
+  handoff_id: string
+  renotice: string
+  renotice_sha256: string
+  renotice_seq: string | number
 }
 
 interface Row {
@@ -81,7 +95,7 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
       const subscription = query.wait ? signals.subscribe(me) : undefined // before looking: nothing slips between
       try {
         const page = await take(me, query.limit, after)
-        if (page.handoffs.length + page.retractions.length > 0 || !subscription || Date.now() >= deadline) return page
+        if (page.handoffs.length + page.retractions.length + page.renotices.length > 0 || !subscription || Date.now() >= deadline) return page
         await subscription.until(deadline)
       } finally {
         subscription?.cancel()
@@ -102,6 +116,7 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
       )
       const unsentRetractions = retractions.filter((r) => r.retraction_state === 'ready').map((r) => r.handoff_id)
       const { rows: told } = await tx.query<{ id: string; retraction_sha256: string }>(RETRACTIONS_SENT, [unsentRetractions])
+      const { rows: renotices } = await tx.query<RenoticeRow>(RENOTICES, [me, after ?? 0])
       const at = new Date().toISOString()
       const byId = new Map(rows.map((row) => [row.id, row]))
       const ordered = after === undefined ? rows : [...rows].sort((a, b) => Number(b.urgent) - Number(a.urgent))
@@ -110,13 +125,17 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
         result: {
           handoffs: ordered.map(({ state: _state, available_seq: _seq, signed_at, ...row }) => ({ ...row, signed_at: signed_at.toISOString() })),
           retractions: retractions.map(({ handoff_id, retraction, retraction_sha256 }) => ({ handoff_id, retraction, retraction_sha256 })),
-          next_cursor: cursorOf(nextPlace(rows, limit, retractions, after)),
+          renotices: renotices.map(({ handoff_id, renotice, renotice_sha256 }) => ({ handoff_id, renotice, renotice_sha256 })),
+          next_cursor: cursorOf(
+            nextPlace(rows, limit, [retractions.map((r) => r.retraction_seq), renotices.map((r) => Number(r.renotice_seq))], after),
+          ),
         },
         audit: [
           ...marked.map(({ id }) => ({ type: 'handoff.sent', ...sent(id, { manifest_sha256: byId.get(id)!.manifest_sha256 }) })),
           ...told.map(({ id, retraction_sha256 }) => ({ type: 'handoff.retraction_sent', ...sent(id, { retraction_sha256 }) })),
+          ...renotices.map(({ handoff_id, renotice_sha256 }) => ({ type: 'handoff.renotice_sent', ...sent(handoff_id, { renotice_sha256 }) })),
         ],
-        link: linkEntries([...marked.map(({ id }) => id), ...told.map(({ id }) => id)]),
+        link: linkEntries([...marked.map(({ id }) => id), ...told.map(({ id }) => id), ...renotices.map((r) => r.handoff_id)]),
       }
     })
   }
@@ -125,20 +144,20 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
 }
 
 /**
- * Where the next request should start so that nothing is skipped: every open handoff and retraction
+ * Where the next request should start so that nothing is skipped: every open handoff, retraction and re-notice
  * at or before it has been answered. A part of the page in place order that was cut at its limit
  * bounds it by its last place; the handoffs without a cursor (urgency order), cut at the limit, by 0,
  * as any older place may have been passed over. Some may then come again: they carry the same bytes.
  */
-function nextPlace(rows: Row[], limit: number, retractions: RetractionRow[], after: number | undefined): number {
+function nextPlace(rows: Row[], limit: number, sides: number[][], after: number | undefined): number {
   const handoffPlaces = rows.map((row) => row.available_seq)
-  const retractionPlaces = retractions.map((r) => r.retraction_seq)
   const bounds: number[] = []
   // without a cursor a full page in urgency order may have passed over older places: start again from 0
   if (rows.length === limit) bounds.push(after === undefined ? 0 : Math.max(...handoffPlaces))
-  if (retractions.length === 100) bounds.push(Math.max(...retractionPlaces))
+  // retractions and re-notices come 100 at a time, in place order
+  for (const places of sides) if (places.length === 100) bounds.push(Math.max(...places))
   if (bounds.length > 0) return Math.max(after ?? 0, Math.min(...bounds))
-  return Math.max(after ?? 0, ...handoffPlaces, ...retractionPlaces)
+  return Math.max(after ?? 0, ...handoffPlaces, ...sides.flat())
 }
 
 function cursorOf(place: number): string {

@@ -8,6 +8,8 @@ export const HANDOFF_STATUS_TYP = 'hotline-gateway-handoff-status+jws'
 /** The gateway's word to a destination that the report behind a handoff was retracted by its sender. */
 export const RETRACTION_TYP = 'hotline-gateway-handoff-retraction+jws'
 export const RETRACTION_RECEIPT_TYP = 'hotline-gateway-retraction-receipt+jws'
+/** The gateway's notice sent again to a platform that has not removed the content: it names the first handoff. */
+export const RENOTICE_TYP = 'hotline-gateway-handoff-renotice+jws'
 
 /** What participants may sign with (the directory's key algorithms); never `none` or HMAC. */
 const ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256']

@@ -3,6 +3,7 @@ import { publishedKeys } from '../keys/gateway-keys.ts'
 import { problem } from '../http/problems.ts'
 import type { Retractions } from '../handoffs/retractions.ts'
 import { linkEntries } from '../handoffs/handoff-audit.ts'
+import { timelineEntry } from '../handoffs/handoff-store.ts'
 import { commitChange } from '../state/commit.ts'
 
 export type ReportQueries = ReturnType<typeof createReportQueries>
@@ -14,7 +15,7 @@ const STATUS_QUERY = `
          d.decision, d.already_handed, d.directory_version AS d_directory_version, d.ruleset_version, d.decided_at,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'destination', h.participant_id, 'state', h.state,
                    'urgent', h.urgent, 'retraction', h.retraction_state, 'report_id', h.report_id, 'created_at', h.created_at,
-                   'status', (SELECT jsonb_build_object('status', s.status, 'at', s.created_at) FROM handoff_statuses s
+                   'status', (SELECT jsonb_build_object('status', s.status, 'outcome', s.outcome, 'occurred_at', s.occurred_at, 'at', s.created_at) FROM handoff_statuses s
                                WHERE s.handoff_id = h.id ORDER BY s.seq DESC LIMIT 1)) ORDER BY h.created_at, h.participant_id), '[]')
             FROM handoffs h
            WHERE h.case_id = r.case_id
@@ -91,7 +92,7 @@ function present(row: StatusRow) {
     handoffs: (row.handoffs as StatusRow[]).map((h) => ({
       ...h,
       created_at: new Date(h.created_at).toISOString(),
-      status: h.status && { status: h.status.status, at: new Date(h.status.at).toISOString() },
+      status: h.status && timelineEntry(h.status),
     })),
   }
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { JWK } from 'jose'
 import { RETRACTION_ENTRY, type ReceiptBook } from './receiver.ts'
+import type { VerifiedRenotice } from './verify-renotice.ts'
 import type { VerifiedRetraction } from './verify-retraction.ts'
 import type { VerifiedHandoff } from './verify-handoff.ts'
 
@@ -11,7 +12,7 @@ export const SAVED_JWKS = 'gateway-jwks.json'
 /**
  * Handoffs kept as files in `dir`: `<id>.json` (the handoff exactly as delivered: manifest, payload and
  * digests) and `<id>.receipt.jws` (the receipt given, so a restart still answers a re-send with it);
- * a retraction as `<id>.retraction.json` and `<id>.retraction.receipt.jws`.
+ * a retraction as `<id>.retraction.json` and `<id>.retraction.receipt.jws`; the latest re-notice as `<id>.renotice.json`.
  */
 export function fileStore(dir: string) {
   const ready = mkdir(dir, { recursive: true, mode: 0o700 })
@@ -34,6 +35,9 @@ export function fileStore(dir: string) {
     },
     async storeRetraction(retraction: VerifiedRetraction): Promise<void> {
       await save(`${safe(retraction.item.handoff_id)}.retraction.json`, `${JSON.stringify(retraction.item, null, 2)}\n`)
+    },
+    async storeRenotice(renotice: VerifiedRenotice): Promise<void> {
+      await save(`${safe(renotice.item.handoff_id)}.renotice.json`, `${JSON.stringify(renotice.item, null, 2)}\n`)
     },
     saveJwks: (keys: JWK[]) => save(SAVED_JWKS, `${JSON.stringify({ keys }, null, 2)}\n`),
   }

@@ -1,4 +1,5 @@
 import type { HandoffItem } from './verify-handoff.ts'
+import type { RenoticeItem } from './verify-renotice.ts'
 import type { RetractionItem } from './verify-retraction.ts'
 import { ReceiverError } from './receiver-error.ts'
 
@@ -42,7 +43,10 @@ export function gatewayClient(options: GatewayClientOptions) {
     /** One inbox page: handoffs, retractions and the cursor for the next (`wait`: seconds to long-poll for something new). */
     inboxPage: (query: { limit?: number; cursor?: string; wait?: number } = {}) => {
       const params = new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])))
-      return call<{ handoffs: HandoffItem[]; retractions: RetractionItem[]; next_cursor: string }>('GET', `/v1/inbox?${params}`)
+      return call<{ handoffs: HandoffItem[]; retractions: RetractionItem[]; renotices?: RenoticeItem[]; next_cursor: string }>(
+        'GET',
+        `/v1/inbox?${params}`,
+      )
     },
     handoff: (id: string) => call<{ id: string; manifest_sha256: string; state: string }>('GET', `/v1/handoffs/${encodeURIComponent(id)}`),
     postReceipt: (id: string, receipt: string) => call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/receipt`, { receipt }),

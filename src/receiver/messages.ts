@@ -23,8 +23,21 @@ export function signReceipt(key: PartnerKey, handoff: HandoffRef, receivedAt = n
   })
 }
 
-/** A status message (JWS typ hotline-gateway-handoff-status+jws); `reason` is the reason code a rejection needs. */
-export function signStatus(key: PartnerKey, handoff: HandoffRef, status: string, reason?: string, at = new Date()): string {
+/** What a status message may add: a rejection's reason code, an assessment's outcome, when it happened (default: now). */
+export interface StatusDetails {
+  reason?: string
+  outcome?: 'illegal' | 'not_illegal' | 'nationally_illegal'
+  occurredAt?: Date
+}
+
+/**
+ * A status message (JWS typ hotline-gateway-handoff-status+jws): received, assessing, assessed (with
+ * its outcome), referred_to_law_enforcement, hosting_provider_notified, content_removed,
+ * content_unavailable, content_moved, rejected (with its reason code) or closed. `details` may be just
+ * the reason code, as before.
+ */
+export function signStatus(key: PartnerKey, handoff: HandoffRef, status: string, details: string | StatusDetails = {}, at = new Date()): string {
+  const { reason, outcome, occurredAt } = typeof details === 'string' ? { reason: details } : details
   return compactSigner(
     key,
     HANDOFF_STATUS_TYP,
@@ -33,7 +46,9 @@ export function signStatus(key: PartnerKey, handoff: HandoffRef, status: string,
     manifest_sha256: manifestSha256(handoff),
     status,
     ...(reason ? { reason_code: reason } : {}),
+    ...(outcome ? { outcome } : {}),
     at: at.toISOString(),
+    ...(occurredAt ? { occurred_at: occurredAt.toISOString() } : {}),
   })
 }
 

@@ -9,12 +9,13 @@ import { devTokenSource } from './dev-tokens.ts'
 import { fileStore, SAVED_JWKS } from './file-store.ts'
 import { gatewayClient, type DirectoryEntry } from './gateway-client.ts'
 import { remoteJwks, staticJwks } from './gateway-jwks.ts'
-import { signStatus } from './messages.ts'
+import { signStatus, type StatusDetails } from './messages.ts'
 import { generatePartnerKey, readPartnerKey, writePartnerKey, type PartnerKey } from './partner-key.ts'
 import { pushHandler } from './push-handler.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { createReceiver } from './receiver.ts'
 import type { VerifiedRetraction } from './verify-retraction.ts'
+import type { VerifiedRenotice } from './verify-renotice.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 
@@ -35,8 +36,11 @@ export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same c
       Fetches your inbox, verifies and stores each handoff (and each retraction), and posts its
       receipt; unless --once, long-polls for what is signed next (the gateway answers at once).
       Anything refused is left unreceipted: it comes again when pull is started again.
-  hotline-gateway partner status HANDOFF STATUS [--reason CODE] --key FILE --gateway URL
-      Signs and posts a status message (a rejection names its --reason).
+  hotline-gateway partner status HANDOFF STATUS [--reason CODE] [--outcome O] [--occurred-at TIME] --key FILE --gateway URL
+      Signs and posts a status message: received, assessing, assessed (--outcome illegal, not_illegal
+      or nationally_illegal), referred_to_law_enforcement, hosting_provider_notified, content_removed,
+      content_unavailable, content_moved, rejected (--reason CODE) or closed; --occurred-at (RFC 3339)
+      says when it happened, if not now.
   hotline-gateway partner verify FILE [--jwks FILE | --gateway URL] [--participant ID]
       Checks a saved handoff offline: the manifest signature against the gateway's saved keys
       (default: ${SAVED_JWKS} next to FILE) and the payload's SHA-256.
@@ -62,6 +66,8 @@ const OPTIONS = {
   once: { type: 'boolean', default: false },
   register: { type: 'boolean', default: false },
   reason: { type: 'string' },
+  outcome: { type: 'string' },
+  'occurred-at': { type: 'string' },
   jwks: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -146,7 +152,9 @@ async function pull(values: Values): Promise<number> {
     cursor = outcome.cursor
     for (const item of outcome.refused) console.error(`refused ${item.id}: ${item.code}: ${item.message}`)
     if (values.once) {
-      console.log(`pulled: ${outcome.received.length} received, ${outcome.retracted.length} retracted, ${outcome.refused.length} refused`)
+      console.log(
+        `pulled: ${outcome.received.length} received, ${outcome.retracted.length} retracted, ${outcome.renoticed.length} re-notices, ${outcome.refused.length} refused`,
+      )
       return outcome.refused.length > 0 ? 1 : 0
     }
   }
@@ -157,7 +165,10 @@ async function status(handoffId: string, value: string, values: Values): Promise
   const key = await keyFor(values, dev)
   const client = gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, participantClient(values, dev)) })
   const handoff = await client.handoff(handoffId)
-  const answer = await client.postStatus(handoffId, signStatus(key, handoff, value, values.reason))
+  const occurredAt = values['occurred-at'] === undefined ? undefined : new Date(values['occurred-at'])
+  if (occurredAt && Number.isNaN(occurredAt.getTime())) throw new UsageError('--occurred-at must be an RFC 3339 date-time')
+  const details = { reason: values.reason, outcome: values.outcome as StatusDetails['outcome'], occurredAt }
+  const answer = await client.postStatus(handoffId, signStatus(key, handoff, value, details))
   console.log(`status ${value} posted for handoff ${handoffId} (now ${answer.state})`)
   return 0
 }
@@ -193,7 +204,12 @@ async function receiverFrom(values: Values, dev: DevSession | undefined) {
     else await forwardJson(values.forward!, { retraction: retraction.item, claims: retraction.claims })
     console.log(`retracted ${retraction.item.handoff_id}: its report was withdrawn by the sender`)
   }
-  return createReceiver({ gateway, key, keys, onHandoff, onRetraction, ...(store ? { receipts: store.receipts } : {}) })
+  const onRenotice = async (renotice: VerifiedRenotice) => {
+    if (store) await store.storeRenotice(renotice)
+    else await forwardJson(values.forward!, { renotice: renotice.item, claims: renotice.claims })
+    console.log(`re-notice ${renotice.claims.renotice} for ${renotice.item.handoff_id}: the content is not reported removed yet; post its status`)
+  }
+  return createReceiver({ gateway, key, keys, onHandoff, onRetraction, onRenotice, ...(store ? { receipts: store.receipts } : {}) })
 }
 
 async function forward(url: string, handoff: VerifiedHandoff): Promise<void> {

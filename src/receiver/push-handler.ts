@@ -33,13 +33,13 @@ export function pushHandler(receiver: Receiver, options: PushHandlerOptions = {}
     })
     req.on('end', async () => {
       try {
-        const { receipt } = await receiver.push({
+        const answered = await receiver.push({
           method: req.method!,
           url: targetUri(req, options.publicUrl),
           headers: req.headers,
           body: Buffer.concat(chunks),
         })
-        answer(res, 200, { receipt })
+        answer(res, 200, answered)
       } catch (error) {
         if (!(error instanceof ReceiverError)) return answer(res, 503, problem(503, 'the handoff could not be taken now', 'RECEIVER_UNAVAILABLE'))
         options.onRefused?.(error)

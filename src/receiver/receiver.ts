@@ -6,6 +6,7 @@ import type { PartnerKey } from './partner-key.ts'
 import { ReceiverError, type ReceiverErrorCode } from './receiver-error.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 import { createPushVerifier, type PushRequest } from './verify-push.ts'
+import { verifyRenotice, type VerifiedRenotice } from './verify-renotice.ts'
 import { verifyRetraction, type VerifiedRetraction } from './verify-retraction.ts'
 
 /** The receipt book entry of a handoff's retraction: `retraction:<handoff id>`. */
@@ -36,12 +37,19 @@ export interface ReceiverOptions {
   onHandoff(handoff: VerifiedHandoff): void | Promise<void>
   /** What you do when a handoff's report is retracted by its sender (stop acting on it). Throwing leaves it unreceipted. */
   onRetraction?(retraction: VerifiedRetraction): void | Promise<void>
+  /**
+   * A platform's notice sent again: the content is still not reported removed (claims.renotice counts
+   * them). Act on the handoff you hold and post its status. Called for each delivery; throwing refuses it.
+   */
+  onRenotice?(renotice: VerifiedRenotice): void | Promise<void>
 }
 
 export interface PullOutcome {
   received: string[]
   /** Handoff ids whose retraction was verified, handled and receipted. */
   retracted: string[]
+  /** Handoff ids whose re-notice was verified and handled. */
+  renoticed: string[]
   refused: Array<{ id: string; code: ReceiverErrorCode; message: string }>
 }
 
@@ -89,9 +97,13 @@ export function createReceiver(options: ReceiverOptions) {
   return {
     keys,
     /** A push from the gateway: verified, handled, and the receipt to answer with (2xx `{ receipt }`). Throws ReceiverError. */
-    async push(request: PushRequest): Promise<{ receipt: string }> {
+    async push(request: PushRequest): Promise<{ receipt?: string }> {
       const message = await verifyPush(request)
       if (message.kind === 'retraction') return { receipt: await acceptRetraction(message.retraction) }
+      if (message.kind === 'renotice') {
+        await options.onRenotice?.(message.renotice) // answered by a status message, not a receipt
+        return {}
+      }
       return { receipt: await accept(message.handoff) }
     },
     /**
@@ -100,7 +112,7 @@ export function createReceiver(options: ReceiverOptions) {
      * cursor to look from next time.
      */
     async pull(client: GatewayClient, query: { cursor?: string; wait?: number } = {}): Promise<PullOutcome & { cursor: string }> {
-      const outcome: PullOutcome = { received: [], retracted: [], refused: [] }
+      const outcome: PullOutcome = { received: [], retracted: [], renoticed: [], refused: [] }
       const page = await client.inboxPage({ limit: 100, ...query })
       // several at a time: each receipt is a round trip to the gateway
       await eachAtMost(PULL_CONCURRENCY, page.handoffs, (item) =>
@@ -115,6 +127,11 @@ export function createReceiver(options: ReceiverOptions) {
           outcome.retracted.push(item.handoff_id)
         }),
       )
+      for (const item of page.renotices ?? [])
+        await attempt(outcome, item.handoff_id, async () => {
+          await options.onRenotice?.(await verifyRenotice(item, keys, participant))
+          outcome.renoticed.push(item.handoff_id)
+        })
       return { ...outcome, cursor: page.next_cursor }
     },
   }

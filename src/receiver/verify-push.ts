@@ -12,10 +12,14 @@ import type { GatewayKeySource } from './gateway-jwks.ts'
 import { memoryNonceStore, type NonceStore } from './nonce-store.ts'
 import { ReceiverError } from './receiver-error.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
+import { isRenoticeItem, verifyRenotice, type VerifiedRenotice } from './verify-renotice.ts'
 import { isRetractionItem, verifyRetraction, type VerifiedRetraction } from './verify-retraction.ts'
 
 /** What a verified push carries: a handoff, or the retraction of one. */
-export type PushMessage = { kind: 'handoff'; handoff: VerifiedHandoff } | { kind: 'retraction'; retraction: VerifiedRetraction }
+export type PushMessage =
+  | { kind: 'handoff'; handoff: VerifiedHandoff }
+  | { kind: 'retraction'; retraction: VerifiedRetraction }
+  | { kind: 'renotice'; renotice: VerifiedRenotice }
 
 export interface PushRequest extends HttpRequestParts {
   body: string | Buffer
@@ -41,12 +45,26 @@ export interface PushVerifierOptions {
  * itself (manifest JWS, payload digest). Throws ReceiverError with a code saying which check failed.
  */
 export function createPushVerifier(options: PushVerifierOptions) {
+  const verifyRequest = createSignedRequestVerifier(options)
+  return async function verifyPush(request: PushRequest): Promise<PushMessage> {
+    const body = await verifyRequest(request)
+    if (isRetractionItem(body)) return { kind: 'retraction', retraction: await verifyRetraction(body, options.keys, options.participant) }
+    if (isRenoticeItem(body)) return { kind: 'renotice', renotice: await verifyRenotice(body, options.keys, options.participant) }
+    return { kind: 'handoff', handoff: await verifyHandoff(body, options.keys, options.participant) }
+  }
+}
+
+/**
+ * The checks every request from the gateway must pass (pushes, status notifications): its RFC 9421
+ * signature, Content-Digest, freshness and nonce. Returns the body, parsed as JSON.
+ */
+export function createSignedRequestVerifier(options: Omit<PushVerifierOptions, 'participant'>) {
   const nonces = options.nonces ?? memoryNonceStore()
   const maxAge = options.maxAgeSeconds ?? 300
   const skew = options.skewSeconds ?? 60
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
 
-  return async function verifyPush(request: PushRequest): Promise<PushMessage> {
+  return async function verifyRequest(request: PushRequest): Promise<unknown> {
     const signature = gatewaySignature(request)
     const digest = checkContentDigest(fieldValue(request.headers, 'content-digest'), request.body)
     if (digest === 'missing') throw new ReceiverError('DIGEST_MISSING', 'the request has no sha-256 Content-Digest')
@@ -66,8 +84,7 @@ export function createPushVerifier(options: PushVerifierOptions) {
     } catch {
       throw new ReceiverError('HANDOFF_MALFORMED', 'the body is not JSON')
     }
-    if (isRetractionItem(body)) return { kind: 'retraction', retraction: await verifyRetraction(body, options.keys, options.participant) }
-    return { kind: 'handoff', handoff: await verifyHandoff(body, options.keys, options.participant) }
+    return body
   }
 }
 

@@ -176,7 +176,7 @@ t.test('every report-scoped operation: the sender gets its report, another parti
 /** A valid body for each handoff-scoped operation that takes one, signed by the destination; a new one must be added here. */
 const HANDOFF_SAMPLE_BODIES: Record<string, (ctx: HandoffTestApp, id: string, manifest: string) => Promise<object>> = {
   postHandoffReceipt: async (ctx, id, manifest) => ({ receipt: await ctx.receipt(id, manifest) }),
-  postHandoffStatus: async (ctx, id, manifest) => ({ status: await ctx.status(id, manifest, 'in_review') }),
+  postHandoffStatus: async (ctx, id, manifest) => ({ status: await ctx.status(id, manifest, 'assessing') }),
   // the report is retracted (once) so that the destination has a retraction to receipt
   postRetractionReceipt: async (ctx, id, manifest) => {
     const { rows } = await ctx.database.pool.query('SELECT report_id FROM handoffs WHERE id = $1', [id])

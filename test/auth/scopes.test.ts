@@ -12,6 +12,7 @@ t.test('the vocabulary is exactly the nine gateway scopes', async (t) => {
     'receipts:write',
     'reports:read',
     'reports:write',
+    'stats:read',
     'status:write',
   ])
 })

@@ -44,6 +44,7 @@ t.test('an urgent handoff not receipted in time is escalated once, listed for op
     destination_name: /Germany/,
     urgent_contact: { phone: '+496110000000', available: '24/7' },
     state: 'pending',
+    reason: 'urgent_unacknowledged',
   })
   t.equal((await list('exampletube')).statusCode, 403, 'a platform does not see escalations')
   t.equal((await list('example-auditor')).statusCode, 403, 'nor an auditor')

@@ -15,7 +15,7 @@ async function evidenceOf(t: Test, ctx: HandoffTestApp) {
   await ctx.worker.step()
   const { manifest } = (await ctx.inbox()).json().handoffs[0]
   await ctx.post(DESTINATION, `/v1/handoffs/${id}/receipt`, { receipt: await ctx.receipt(id, manifest) })
-  await ctx.post(DESTINATION, `/v1/handoffs/${id}/status`, { status: await ctx.status(id, manifest, 'in_review') })
+  await ctx.post(DESTINATION, `/v1/handoffs/${id}/status`, { status: await ctx.status(id, manifest, 'assessing') })
   await ctx.post(DESTINATION, `/v1/handoffs/${id}/status`, { status: await ctx.status(id, manifest, 'content_removed') })
   await ctx.settle()
   const res = await ctx.get(`/v1/handoffs/${id}/evidence`)

@@ -7,7 +7,7 @@ import { sha256Hex } from '../../src/crypto/jws.ts'
 import { runCli } from '../helpers/process.ts'
 import { DESTINATION, handoffTestApp } from './helpers.ts'
 
-t.test('report -> signed handoff -> inbox -> receipt -> statuses -> sender sees status -> evidence verifies offline', async (t) => {
+t.test('report -> signed handoff -> inbox -> receipt -> takedown timeline -> sender sees status -> evidence verifies offline', async (t) => {
   const ctx = await handoffTestApp(t)
   const { reportId, handoffId } = await ctx.submit()
   t.ok(handoffId, 'de-police has a handoff')
@@ -57,10 +57,13 @@ t.test('report -> signed handoff -> inbox -> receipt -> statuses -> sender sees 
   t.equal(replay.statusCode, 200, 'the same receipt again is fine')
   t.equal((await ctx.inbox()).json().handoffs.length, 0, 'a receipted handoff leaves the inbox')
 
+  const removedAt = new Date(Date.now() - 1000).toISOString()
   for (const [status, extra] of [
-    ['in_review', {}],
-    ['forwarded_to_law_enforcement', {}],
-    ['rejected', { reason_code: 'out_of_jurisdiction' }],
+    ['received', {}],
+    ['in_review', {}], // the first vocabulary's word, stored as assessing
+    ['assessed', { outcome: 'illegal' }],
+    ['referred_to_law_enforcement', {}],
+    ['content_removed', { occurred_at: removedAt }],
   ] as const) {
     const res = await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/status`, { status: await ctx.status(handoffId, item.manifest, status, extra) })
     t.equal(res.statusCode, 200, res.body)
@@ -68,17 +71,23 @@ t.test('report -> signed handoff -> inbox -> receipt -> statuses -> sender sees 
   const sender = (await ctx.app.inject({ method: 'GET', url: `/v1/reports/${reportId}`, headers: await ctx.auth('exampletube') })).json()
   t.match(
     sender.handoffs.find((h: { id: string }) => h.id === handoffId),
-    { state: 'received', status: { status: 'rejected' } },
+    { state: 'received', status: { status: 'content_removed', occurred_at: removedAt, iccam: 'CONTENT_REMOVED' } },
+    'the sender sees the latest status, when it happened and its ICCAM action',
   )
   const view = (await ctx.app.inject({ method: 'GET', url: `/v1/handoffs/${handoffId}`, headers: await ctx.auth('example-auditor') })).json()
   t.same(
-    view.statuses.map((s: { seq: number; status: string; reason_code: string | null }) => [s.seq, s.status, s.reason_code]),
+    view.statuses.map((s: Record<string, unknown>) => [s.seq, s.status, s.outcome, s.iccam]),
     [
-      [1, 'in_review', null],
-      [2, 'forwarded_to_law_enforcement', null],
-      [3, 'rejected', 'out_of_jurisdiction'],
+      [1, 'received', null, null],
+      [2, 'assessing', null, null],
+      [3, 'assessed', 'illegal', null],
+      [4, 'referred_to_law_enforcement', null, 'LEA'],
+      [5, 'content_removed', null, 'CONTENT_REMOVED'],
     ],
+    'the timeline, in order, in the current vocabulary',
   )
+  t.equal(view.statuses[4].occurred_at, removedAt, 'the time it happened, as the destination signed it')
+  t.ok(view.statuses[4].at >= view.statuses[4].occurred_at, 'beside the time the gateway stored it')
   t.notOk('payload' in view, 'the auditor never sees the payload')
 
   await ctx.settle()
@@ -94,6 +103,8 @@ t.test('report -> signed handoff -> inbox -> receipt -> statuses -> sender sees 
     'handoff.status_changed',
     'handoff.status_changed',
     'handoff.status_changed',
+    'handoff.status_changed',
+    'handoff.status_changed',
   ])
   t.equal(decodeProtectedHeader(bundle.manifest).kid, bundle.keys.gateway[0].kid)
 
@@ -104,6 +115,7 @@ t.test('report -> signed handoff -> inbox -> receipt -> statuses -> sender sees 
   t.equal(ok.code, 0, ok.stderr)
   t.match(ok.stdout, /manifest: signed by gateway key .* \(published in entry \d+\)/)
   t.match(ok.stdout, /receipt: signed by de-police key de-police-2026/)
-  t.match(ok.stdout, /status 3: rejected/)
+  t.match(ok.stdout, /status 2: in_review/, 'an alias verifies against the status it was logged as')
+  t.match(ok.stdout, /status 5: content_removed/)
   t.match(ok.stdout, new RegExp(`OK: handoff ${handoffId} to de-police`))
 })

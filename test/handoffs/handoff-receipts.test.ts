@@ -61,35 +61,79 @@ t.test('a receipt that is not the destination’s own, for this handoff and mani
   t.equal(second.statusCode, 409, 'a second, different receipt conflicts')
 })
 
-t.test('status messages: only after the receipt, signed, well-formed, and nothing after closed', async (t) => {
+t.test(
+  'status messages: only after the receipt, signed, well-formed, within time bounds, in a sensible order, and nothing after closed',
+  async (t) => {
+    const ctx = await handoffTestApp(t)
+    const { id, manifest } = await signedHandoff(ctx)
+    const url = `/v1/handoffs/${id}/status`
+    const early = await ctx.post(DESTINATION, url, { status: await ctx.status(id, manifest, 'in_review') })
+    t.equal(early.statusCode, 409, 'no status before the receipt')
+    await ctx.post(DESTINATION, `/v1/handoffs/${id}/receipt`, { receipt: await ctx.receipt(id, manifest) })
+    const before = await snapshot(ctx, id)
+    const refused: Array<[string, string, number, string]> = [
+      ['a rejection without its reason code', await ctx.status(id, manifest, 'rejected'), 422, 'HG_UNPROCESSABLE'],
+      ['a reason code without a rejection', await ctx.status(id, manifest, 'in_review', { reason_code: 'duplicate' }), 422, 'HG_UNPROCESSABLE'],
+      ['an assessment without its outcome', await ctx.status(id, manifest, 'assessed'), 422, 'HG_UNPROCESSABLE'],
+      ['an outcome without an assessment', await ctx.status(id, manifest, 'assessing', { outcome: 'illegal' }), 422, 'HG_UNPROCESSABLE'],
+      ['an unknown outcome', await ctx.status(id, manifest, 'assessed', { outcome: 'maybe' }), 422, 'HG_UNPROCESSABLE'],
+      ['an unknown status', await ctx.status(id, manifest, 'lost'), 422, 'HG_UNPROCESSABLE'],
+      [
+        'a status that happened in the future',
+        await ctx.status(id, manifest, 'content_removed', { occurred_at: new Date(Date.now() + 3_600_000).toISOString() }),
+        422,
+        'HG_UNPROCESSABLE',
+      ],
+      [
+        'a status that happened before the handoff',
+        await ctx.status(id, manifest, 'content_removed', { occurred_at: '2020-01-01T00:00:00Z' }),
+        422,
+        'HG_UNPROCESSABLE',
+      ],
+      ['a receipt posted as a status', await sign(ctx.key, HANDOFF_RECEIPT_TYP, { handoff_id: id, status: 'closed' }), 422, 'HG_SIGNATURE_INVALID'],
+      ['signed by a stranger', await sign(signingKey(), HANDOFF_STATUS_TYP, { handoff_id: id, status: 'closed' }), 422, 'HG_SIGNATURE_INVALID'],
+    ]
+    for (const [what, status, code, problem] of refused) {
+      const res = await ctx.post(DESTINATION, url, { status })
+      t.equal(res.statusCode, code, what)
+      t.equal(res.json().code, problem, what)
+    }
+    t.equal((await ctx.post('nl-police', url, { status: await ctx.status(id, manifest, 'in_review') })).statusCode, 404, 'another participant: 404')
+    t.same(await snapshot(ctx, id), before, 'nothing changed')
+
+    const post = async (status: string, extra = {}) =>
+      (await ctx.post(DESTINATION, url, { status: await ctx.status(id, manifest, status, extra) })).statusCode
+    t.equal(await post('hosting_provider_notified'), 200, 'a notice to the host')
+    t.equal(await post('content_moved'), 200, 'the content moved')
+    t.equal(await post('hosting_provider_notified'), 200, 'a notice to its new host')
+    t.equal(await post('assessing'), 409, 'an assessment cannot follow a notice')
+    t.equal(await post('received'), 409, 'received is only the first status')
+    t.equal(await post('content_unavailable'), 200)
+    t.equal(await post('rejected', { reason_code: 'duplicate' }), 409, 'a rejection cannot follow the removal')
+    t.equal((await snapshot(ctx, id)).statuses, 4, 'refused transitions store nothing')
+    const closed = await ctx.status(id, manifest, 'closed')
+    t.equal((await ctx.post(DESTINATION, url, { status: closed })).statusCode, 200)
+    t.equal((await ctx.post(DESTINATION, url, { status: closed })).statusCode, 200, 'the same message again is idempotent')
+    const after = await ctx.post(DESTINATION, url, { status: await ctx.status(id, manifest, 'in_review') })
+    t.equal(after.statusCode, 409, 'nothing after closed')
+    t.equal((await snapshot(ctx, id)).statuses, 5)
+  },
+)
+
+t.test('after a rejection only closed may follow', async (t) => {
   const ctx = await handoffTestApp(t)
   const { id, manifest } = await signedHandoff(ctx)
   const url = `/v1/handoffs/${id}/status`
-  const early = await ctx.post(DESTINATION, url, { status: await ctx.status(id, manifest, 'in_review') })
-  t.equal(early.statusCode, 409, 'no status before the receipt')
   await ctx.post(DESTINATION, `/v1/handoffs/${id}/receipt`, { receipt: await ctx.receipt(id, manifest) })
-  const before = await snapshot(ctx, id)
-  const refused: Array<[string, string, number, string]> = [
-    ['a rejection without its reason code', await ctx.status(id, manifest, 'rejected'), 422, 'HG_UNPROCESSABLE'],
-    ['a reason code without a rejection', await ctx.status(id, manifest, 'in_review', { reason_code: 'duplicate' }), 422, 'HG_UNPROCESSABLE'],
-    ['an unknown status', await ctx.status(id, manifest, 'lost'), 422, 'HG_UNPROCESSABLE'],
-    ['a receipt posted as a status', await sign(ctx.key, HANDOFF_RECEIPT_TYP, { handoff_id: id, status: 'closed' }), 422, 'HG_SIGNATURE_INVALID'],
-    ['signed by a stranger', await sign(signingKey(), HANDOFF_STATUS_TYP, { handoff_id: id, status: 'closed' }), 422, 'HG_SIGNATURE_INVALID'],
-  ]
-  for (const [what, status, code, problem] of refused) {
-    const res = await ctx.post(DESTINATION, url, { status })
-    t.equal(res.statusCode, code, what)
-    t.equal(res.json().code, problem, what)
-  }
-  t.equal((await ctx.post('nl-police', url, { status: await ctx.status(id, manifest, 'in_review') })).statusCode, 404, 'another participant: 404')
-  t.same(await snapshot(ctx, id), before, 'nothing changed')
-
-  const closed = await ctx.status(id, manifest, 'closed')
-  t.equal((await ctx.post(DESTINATION, url, { status: closed })).statusCode, 200)
-  t.equal((await ctx.post(DESTINATION, url, { status: closed })).statusCode, 200, 'the same message again is idempotent')
-  const after = await ctx.post(DESTINATION, url, { status: await ctx.status(id, manifest, 'in_review') })
-  t.equal(after.statusCode, 409, 'nothing after closed')
-  t.equal((await snapshot(ctx, id)).statuses, 1)
+  const post = async (status: string, extra = {}) =>
+    (await ctx.post(DESTINATION, url, { status: await ctx.status(id, manifest, status, extra) })).statusCode
+  t.equal(await post('assessed', { outcome: 'not_illegal' }), 200)
+  t.equal(await post('hosting_provider_notified'), 409, 'no notice for what is not illegal')
+  t.equal(await post('rejected', { reason_code: 'not_illegal' }), 409, 'assessed not illegal: a new assessment or closed')
+  t.equal(await post('assessed', { outcome: 'nationally_illegal' }), 200, 'a new assessment')
+  t.equal(await post('rejected', { reason_code: 'out_of_jurisdiction' }), 200)
+  t.equal(await post('content_removed'), 409, 'nothing but closed after a rejection')
+  t.equal(await post('closed'), 200)
 })
 
 t.test('a receipt for a handoff not signed yet is a conflict', async (t) => {

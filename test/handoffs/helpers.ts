@@ -53,9 +53,16 @@ export interface HandoffTestApp extends AuditTestApp {
   post(client: string, url: string, payload: object): Promise<LightMyRequestResponse>
 }
 
-export async function handoffTestApp(t: Parameters<typeof auditTestApp>[0], destination: Partial<Participant> = {}): Promise<HandoffTestApp> {
+export async function handoffTestApp(
+  t: Parameters<typeof auditTestApp>[0],
+  destination: Partial<Participant> = {},
+  /** Changes the rest of the directory (the sender's entry, say). */
+  patchDirectory: (directory: DirectoryDocument) => void = () => {},
+): Promise<HandoffTestApp> {
   const key = signingKey()
-  const ctx = await auditTestApp(t, { directory: await directoryWithKey(key, destination) })
+  const directory = await directoryWithKey(key, destination)
+  patchDirectory(directory)
+  const ctx = await auditTestApp(t, { directory })
   const worker = createHandoffWorker({
     pool: ctx.database.pool,
     sealer: ctx.sealer,

@@ -23,7 +23,7 @@ t.test('a cursor returns only what became available since; without one, everythi
     [first.handoffId],
   )
   const empty = (await inbox(ctx, `cursor=${all.next_cursor}`)).json()
-  t.same(empty, { handoffs: [], retractions: [], next_cursor: all.next_cursor }, 'nothing new since the cursor')
+  t.same(empty, { handoffs: [], retractions: [], renotices: [], next_cursor: all.next_cursor }, 'nothing new since the cursor')
 
   await submitCase(ctx, 1)
   await ctx.worker.step()

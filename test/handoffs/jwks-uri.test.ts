@@ -55,7 +55,7 @@ t.test("a destination's keys at its JWKS URL: fetched over HTTPS, refetched for 
 
   // the destination rotates: its JWKS now also holds a new key, which the gateway has not seen
   published = [second, first]
-  const status = await sign(second, HANDOFF_STATUS_TYP, { ...claims, status: 'in_review', at: new Date().toISOString() })
+  const status = await sign(second, HANDOFF_STATUS_TYP, { ...claims, status: 'assessing', at: new Date().toISOString() })
   const reviewed = await call(DESTINATION, 'POST', `/v1/handoffs/${id}/status`, { status })
   t.equal(reviewed.status, 200, JSON.stringify(reviewed.body))
 
@@ -65,6 +65,6 @@ t.test("a destination's keys at its JWKS URL: fetched over HTTPS, refetched for 
   t.equal(refused.status, 422)
   t.equal(refused.body.code, 'HG_SIGNATURE_INVALID')
   const { rows } = await pool.query('SELECT status, kid FROM handoff_statuses WHERE handoff_id = $1 ORDER BY seq', [id])
-  t.match(rows, [{ status: 'in_review', kid: 'de-police-b' }], 'only the status signed with a published key was kept')
+  t.match(rows, [{ status: 'assessing', kid: 'de-police-b' }], 'only the status signed with a published key was kept')
   t.equal(rows.length, 1)
 })

@@ -134,19 +134,44 @@ t.test(
     const token = { HOTLINE_GATEWAY_TOKEN: await idp.tokenFor('de-hotline') }
     const pull = await runCli(['partner', 'pull', '--key', hotline.file, '--gateway', gateway.url, '--out', pulled, '--once'], token)
     t.equal(pull.code, 0, `partner pull --once: ${pull.stderr}`)
-    t.match(pull.stdout, /1 received, 0 retracted, 0 refused/)
+    t.match(pull.stdout, /1 received, 0 retracted, 0 re-notices, 0 refused/)
     const pulledHandoff = await handoff('de-hotline')
     t.equal(pulledHandoff.state, 'received', 'the gateway verified the pulled handoff’s receipt')
     t.equal(pulledHandoff.receipt, await readFile(join(pulled, `${pulledHandoff.id}.receipt.jws`), 'utf8'))
 
-    const status = await runCli(['partner', 'status', pulledHandoff.id, 'in_review', '--key', hotline.file, '--gateway', gateway.url], token)
+    const status = await runCli(['partner', 'status', pulledHandoff.id, 'assessing', '--key', hotline.file, '--gateway', gateway.url], token)
     t.equal(status.code, 0, `partner status: ${status.stderr}`)
-    const { rows } = await pool.query('SELECT status FROM handoff_statuses WHERE handoff_id = $1', [pulledHandoff.id])
-    t.same(
-      rows.map((r) => r.status),
-      ['in_review'],
-      'the gateway recorded the signed status message',
+    const assessedAt = new Date(Date.now() - 1000).toISOString()
+    const assessed = await runCli(
+      [
+        'partner',
+        'status',
+        pulledHandoff.id,
+        'assessed',
+        '--outcome',
+        'illegal',
+        '--occurred-at',
+        assessedAt,
+        '--key',
+        hotline.file,
+        '--gateway',
+        gateway.url,
+      ],
+      token,
     )
+    t.equal(assessed.code, 0, `partner status assessed: ${assessed.stderr}`)
+    const { rows } = await pool.query('SELECT status, outcome, occurred_at FROM handoff_statuses WHERE handoff_id = $1 ORDER BY seq', [
+      pulledHandoff.id,
+    ])
+    t.same(
+      rows.map((r) => [r.status, r.outcome]),
+      [
+        ['assessing', null],
+        ['assessed', 'illegal'],
+      ],
+      'the gateway recorded the signed status messages',
+    )
+    t.equal(rows[1].occurred_at.toISOString(), assessedAt, 'with the time the partner said it happened')
     const noToken = await runCli(['partner', 'status', pulledHandoff.id, 'closed', '--key', hotline.file, '--gateway', gateway.url])
     t.equal(noToken.code, 2, 'without a token it says how to give one')
     t.match(noToken.stderr, /HOTLINE_GATEWAY_TOKEN/)
@@ -164,7 +189,7 @@ t.test(
     await until('de-police receipted the retraction', async () => (await retraction('de-police')) === 'received')
     t.match(JSON.parse(await readFile(join(pushed, `${pushedHandoff.id}.retraction.json`), 'utf8')), { handoff_id: pushedHandoff.id })
     const pullAgain = await runCli(['partner', 'pull', '--key', hotline.file, '--gateway', gateway.url, '--out', pulled, '--once'], token)
-    t.match(pullAgain.stdout, /0 received, 1 retracted, 0 refused/, `partner pull --once: ${pullAgain.stderr}`)
+    t.match(pullAgain.stdout, /0 received, 1 retracted, 0 re-notices, 0 refused/, `partner pull --once: ${pullAgain.stderr}`)
     t.equal(await retraction('de-hotline'), 'received', 'the gateway verified the pulled retraction’s receipt')
   },
 )

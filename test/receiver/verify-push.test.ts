@@ -85,7 +85,7 @@ t.test('a signed push is verified, handled once, and answered with the partnerâ€
   const { gateway, publicJwk, handled, receiver } = await setup()
   const item = handoffFor(gateway)
   const { receipt } = await receiver.push(await pushOf(gateway, item))
-  const verified = await verifySigned(receipt, [publicJwk], HANDOFF_RECEIPT_TYP)
+  const verified = await verifySigned(receipt!, [publicJwk], HANDOFF_RECEIPT_TYP)
   t.match(verified.claims, { handoff_id: item.id, manifest_sha256: sha256Hex(item.manifest) }, 'the receipt binds the handoff and its manifest')
   t.equal(handled.length, 1)
   t.equal(handled[0]!.manifest.destination, 'de-police')
