@@ -1,6 +1,7 @@
-import { request } from 'node:https'
+import { GatewayError } from '../errors/gateway-error.ts'
 import type { RequestSigner } from '../crypto/request-signer.ts'
 import type { DeliveryContext, Delivered, Leased } from './delivery-mode.ts'
+import { httpsPost } from './https-post.ts'
 
 export interface PushRequestOptions {
   /** Signs the request (RFC 9421, with the gateway's published key): its header fields. */
@@ -19,12 +20,11 @@ export interface PushAnswer {
 }
 
 /** The endpoint could not be reached or did not answer: the network's fault or the endpoint's, never ours. */
-export class PushFailed extends Error {
-  readonly code = 'PUSH_FAILED'
+export class PushFailed extends GatewayError<'PUSH_FAILED'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('PUSH_FAILED', message, options)
+  }
 }
-
-/** Answers larger than this are cut off: a receipt is a few hundred bytes. */
-const MAX_ANSWER_CHARS = 65_536
 
 /**
  * Pushes `body` (JSON, already made: the same bytes on every attempt) to `endpoint` over HTTPS, signed
@@ -35,32 +35,9 @@ const MAX_ANSWER_CHARS = 65_536
 export async function pushSigned(endpoint: string, body: string, options: PushRequestOptions): Promise<PushAnswer> {
   // a signing failure is ours, not the endpoint's: it rejects before anything is sent
   const headers = await options.signRequest({ method: 'POST', url: endpoint, contentType: 'application/json', body })
-  const timeoutMs = options.timeoutMs ?? 10_000
-  return new Promise((resolve, fail) => {
-    const reject = (error: Error) => fail(new PushFailed(error.message, { cause: error }))
-    const req = request(
-      endpoint,
-      {
-        method: 'POST',
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        timeout: timeoutMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.ca ? { ca: options.ca } : {}),
-      },
-      (res) => {
-        let data = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          data += chunk
-          if (data.length > MAX_ANSWER_CHARS) req.destroy(new Error('the answer is larger than 64 KiB'))
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }))
-        res.on('error', reject)
-      },
-    )
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
-    req.on('error', reject)
-    req.end(body)
+  const post = { timeoutMs: options.timeoutMs ?? 10_000, signal: options.signal, ca: options.ca }
+  return httpsPost(endpoint, body, headers, post).catch((error: Error) => {
+    throw new PushFailed(error.message, { cause: error })
   })
 }
 
