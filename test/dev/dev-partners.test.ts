@@ -57,7 +57,7 @@ t.test('development mode: npm start, then partner pull --participant nl-hotline 
     NODE_ENV: 'development',
   })
   t.equal(pulled.code, 0, pulled.stderr)
-  t.match(pulled.stdout, /pulled: 1 received, 0 retracted, 0 refused/)
+  t.match(pulled.stdout, /pulled: 1 received, 0 retracted, 0 re-notices, 0 refused/)
   t.equal((await toNl()).state, 'received', 'the gateway verified the receipt under the registered dev key')
 
   // partner keygen --register: in development, the dev issuer's admin client registers the new key

@@ -57,7 +57,8 @@ t.test('report -> signed handoff -> inbox -> receipt -> takedown timeline -> sen
   t.equal(replay.statusCode, 200, 'the same receipt again is fine')
   t.equal((await ctx.inbox()).json().handoffs.length, 0, 'a receipted handoff leaves the inbox')
 
-  const removedAt = new Date(Date.now() - 1000).toISOString()
+  // earlier than now, and not before the handoff was made (which may be under a second ago)
+  const removedAt = new Date(Date.parse(item.signed_at)).toISOString()
   for (const [status, extra] of [
     ['received', {}],
     ['in_review', {}], // the first vocabulary's word, stored as assessing
