@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import type { OperationHandlers } from '../http/operations.ts'
 
-const STYLESHEET = new URL('./pages.css', import.meta.url)
+// beside schemas/ and policy/, outside src/: the same path from the sources and from the build in dist/
+const STYLESHEET = new URL('../../public/pages.css', import.meta.url)
 
 /** The pages' one stylesheet, read once at start. */
 export async function assetHandlers(): Promise<OperationHandlers> {
