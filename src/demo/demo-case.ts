@@ -12,8 +12,7 @@ export const CAST = {
 
 /** The handoff status values the demo posts (schemas/defs/handoff.json#/$defs/status), in one place. */
 export const STATUS = {
-  inReview: 'in_review',
-  actionTaken: 'action_taken',
+  assessing: 'assessing',
   contentRemoved: 'content_removed',
 } as const
 
