@@ -67,7 +67,7 @@ t.test('/readyz fails while the background loops cannot complete a step, and rec
   t.equal((await readinessBecomes(ctx.app, 200)).statusCode, 200, 'the loops step again: ready again')
 })
 
-t.test('serve: its four background loops report to /readyz and /metrics', async (t) => {
+t.test('serve: its background loops report to /readyz and /metrics', async (t) => {
   const { idp, env } = await gatewayEnv(t, await readDirectoryFile(EXAMPLE_DIRECTORY))
   const gateway = await startGateway(env)
   t.teardown(() => gateway.stop())
@@ -81,7 +81,10 @@ t.test('serve: its four background loops report to /readyz and /metrics', async 
     'audit sequencer',
     'handoff signing',
     'push delivery',
+    'renotice push delivery',
     'retraction push delivery',
+    'status notification',
+    'takedown re-notice',
     'urgent escalation',
     'urgent push delivery',
   ])
