@@ -30,6 +30,7 @@ import { createParticipantKeys } from './handoffs/participant-keys.ts'
 import { createIntakeService } from './intake/intake-service.ts'
 import { intakeHandlers } from './intake/intake-routes.ts'
 import { createReportQueries } from './intake/report-queries.ts'
+import { createDsaNoticeValidator } from './intake/dsa-notice-validator.ts'
 import { createReportValidator } from './intake/report.ts'
 import { BUNDLED_GEOIP_DB } from './routing/hosting.ts'
 import { createRoutingService } from './routing/routing-service.ts'
@@ -139,6 +140,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         intake,
         reports,
         validateReport,
+        validateDsaNotice: createDsaNoticeValidator(compilers.body),
       }),
       ...assets,
       ...reportFormHandlers({

@@ -9,7 +9,7 @@ import type { createEvidenceBuilder } from '../handoffs/evidence-bundle.ts'
 import type { HandoffService } from '../handoffs/handoff-service.ts'
 import { loadHandoff, requireVisible } from '../handoffs/handoff-store.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import { ProblemError } from '../http/problems.ts'
+import { problemOf } from '../http/problems.ts'
 import type { Html } from '../pages/html.ts'
 import { sendPage } from '../pages/respond.ts'
 import type pg from 'pg'
@@ -34,7 +34,8 @@ export function auditorHandlers(options: AuditorOptions): OperationHandlers {
     try {
       return await work()
     } catch (error) {
-      if (error instanceof ProblemError && error.status === 404) throw new ConsoleRefusal(404, error.detail)
+      const known = problemOf(error)
+      if (known?.status === 404) throw new ConsoleRefusal(404, known.detail)
       throw error
     }
   }

@@ -14,23 +14,11 @@ export type AuthErrorCode =
   | 'AUTH_DISCOVERY_FAILED'
   | 'AUTH_CONFIG'
 
-/** HTTP status an API should answer with; start-up codes map to 500 because they are our fault. */
-const STATUS: Readonly<Record<AuthErrorCode, number>> = {
-  AUTH_MISSING_TOKEN: 401,
-  AUTH_INVALID_REQUEST: 400,
-  AUTH_INVALID_TOKEN: 401,
-  AUTH_EXPIRED: 401,
-  AUTH_INSUFFICIENT_SCOPE: 403,
-  AUTH_ISSUER_UNAVAILABLE: 503,
-  AUTH_DISCOVERY_FAILED: 500,
-  AUTH_CONFIG: 500,
-}
-
-export class AuthError extends GatewayError<AuthErrorCode> {
-  get status(): number {
-    return STATUS[this.code]
-  }
-}
+/**
+ * How an API answers each is src/http/problems.ts's DOMAIN_PROBLEMS; the start-up codes
+ * (AUTH_DISCOVERY_FAILED, AUTH_CONFIG) are not there, because they are our fault: a 500.
+ */
+export class AuthError extends GatewayError<AuthErrorCode> {}
 
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DirectoryService } from '../directory/directory-service.ts'
-import { problem, unavailable } from '../http/problems.ts'
+import { problem, problemOf, unavailable } from '../http/problems.ts'
 import { effectiveScopes, type Principal } from './access.ts'
 import { AuthError, isAuthError, parseBearer, wwwAuthenticate, type TokenVerifier } from './token-verifier.ts'
 
@@ -68,10 +68,11 @@ async function authenticate(request: FastifyRequest, verifier: TokenVerifier, di
   try {
     verified = await verifier.verify(token)
   } catch (error) {
-    if (isAuthError(error) && error.status === 401) throw unauthenticated(error, required)
-    if (isAuthError(error) && error.status === 503) {
-      throw unavailable('the identity provider cannot be reached to check the token; try again shortly')
-    }
+    if (!isAuthError(error)) throw error
+    // answered as the catalogue says, with what RFC 6750 and a retrying client need added
+    const answer = problemOf(error)?.code
+    if (answer === 'HG_UNAUTHENTICATED') throw unauthenticated(error, required)
+    if (answer === 'HG_UNAVAILABLE') throw unavailable('the identity provider cannot be reached to check the token; try again shortly')
     throw error
   }
   const current = await directory.current()

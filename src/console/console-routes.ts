@@ -6,7 +6,7 @@ import type { DirectoryService } from '../directory/directory-service.ts'
 import type { Escalations } from '../handoffs/escalations.ts'
 import type { HandoffService } from '../handoffs/handoff-service.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import { ProblemError } from '../http/problems.ts'
+import { problemOf } from '../http/problems.ts'
 import type { IntakeService } from '../intake/intake-service.ts'
 import type { ReportQueries } from '../intake/report-queries.ts'
 import type { ReportValidator } from '../intake/report.ts'
@@ -164,8 +164,7 @@ export function consoleHandlers(options: ConsoleOptions): OperationHandlers {
       try {
         await options.reports.retract(reportId, ctx.principal.participant.id, reason)
       } catch (error) {
-        if (error instanceof ProblemError && error.status < 500) throw new ConsoleRefusal(error.status, error.detail)
-        throw error
+        throw refusalOf(error)
       }
       return reply.code(303).header('location', `/console/reports/${reportId}?notice=retracted`).send()
     }),
@@ -191,8 +190,7 @@ export function consoleHandlers(options: ConsoleOptions): OperationHandlers {
       try {
         await options.handoffs.redeliver(handoffId, ctx.principal)
       } catch (error) {
-        if (error instanceof ProblemError && error.status < 500) throw new ConsoleRefusal(error.status, error.detail)
-        throw error
+        throw refusalOf(error)
       }
       return reply.code(303).header('location', '/console/deliveries?notice=redelivered').send()
     }),
@@ -209,4 +207,10 @@ const NOTICES: Record<string, string> = {
   sent: 'The report was received and routed.',
   retracted: 'The report is retracted; its destinations are told.',
   redelivered: 'The handoff is back in the push queue.',
+}
+
+/** A refusal of the domain (a 4xx) is shown on the console's page; anything else goes on to the error handler. */
+function refusalOf(error: unknown): unknown {
+  const known = problemOf(error)
+  return known && known.status < 500 ? new ConsoleRefusal(known.status, known.detail) : error
 }

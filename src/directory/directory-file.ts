@@ -1,12 +1,11 @@
-import type { FieldProblem } from '../http/problems.ts'
 import { readDocumentFile } from '../http/schema-files.ts'
 import { checkDirectory, type DirectoryDocument } from './participant.ts'
-import { GatewayError } from '../errors/gateway-error.ts'
+import { GatewayError, type FieldIssue } from '../errors/gateway-error.ts'
 
 export class DirectoryFileError extends GatewayError<'DIRECTORY_FILE_INVALID'> {
   constructor(
     readonly file: string,
-    readonly errors: FieldProblem[],
+    readonly errors: FieldIssue[],
   ) {
     super('DIRECTORY_FILE_INVALID', `${file} is not a valid directory:\n${errors.map((e) => `  ${e.pointer || '/'}: ${e.message}`).join('\n')}`)
   }

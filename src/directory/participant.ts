@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../http/problems.ts'
+import type { FieldIssue } from '../errors/gateway-error.ts'
 
 export type ParticipantKind = 'hotline' | 'law_enforcement' | 'platform' | 'auditor' | 'operator'
 export type ReportFormat = 'canonical_v1' | 'cybertipline_xml' | 'dsa_notice_v1'
@@ -29,8 +29,8 @@ export interface DirectoryDocument {
  * Rules the schema cannot say: ids and client ids are unique across the whole directory, and
  * platform-only fields sit only on platforms. Pointers name the offending field.
  */
-export function checkDirectory(document: DirectoryDocument): FieldProblem[] {
-  const problems: FieldProblem[] = []
+export function checkDirectory(document: DirectoryDocument): FieldIssue[] {
+  const problems: FieldIssue[] = []
   const ids = new Map<string, number>()
   const clients = new Map<string, string>()
   document.participants.forEach((participant, index) => {
@@ -54,6 +54,6 @@ export function checkDirectory(document: DirectoryDocument): FieldProblem[] {
   return problems
 }
 
-function field(pointer: string, message: string): FieldProblem {
+function field(pointer: string, message: string): FieldIssue {
   return { in: 'body', pointer, message }
 }

@@ -2,7 +2,7 @@ import type { JWK } from 'jose'
 import type pg from 'pg'
 import type { AuditService } from '../audit/audit-service.ts'
 import { canonicalize } from '../crypto/jcs.ts'
-import { problem } from '../http/problems.ts'
+import { HandoffError } from './handoff-error.ts'
 import { HANDOFF_EVIDENCE_FORMAT, type HandoffEvidence } from './handoff-evidence.ts'
 import { handoffSummary, type HandoffRow } from './handoff-store.ts'
 import { headerOf } from './signed-message.ts'
@@ -20,16 +20,14 @@ const ENTRIES = `
  */
 export function createEvidenceBuilder({ pool, audit }: { pool: pg.Pool; audit: AuditService }) {
   return async function evidence(row: HandoffRow): Promise<HandoffEvidence> {
-    if (!row.manifest) throw problem('HG_CONFLICT', `handoff ${row.id} is ${row.state}: it has no signed manifest to prove`)
+    if (!row.manifest) throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${row.id} is ${row.state}: it has no signed manifest to prove`)
     const kid = headerOf(row.manifest).kid
     const [{ rows: entries }, { rows: keys }] = await Promise.all([
       pool.query<{ log_index: number | null }>(ENTRIES, [row.id, kid]),
       pool.query<{ public_jwk: JWK }>('SELECT public_jwk FROM gateway_keys WHERE kid = $1', [kid]),
     ])
     if (entries.some((e) => e.log_index === null) || !keys[0]) {
-      throw problem('HG_UNAVAILABLE', `the audit log has not sequenced every entry of handoff ${row.id} yet; try again shortly`, {
-        headers: { 'retry-after': '1' },
-      })
+      throw new HandoffError('HANDOFF_EVIDENCE_PENDING', `the audit log has not sequenced every entry of handoff ${row.id} yet; try again shortly`)
     }
     const destinationKeys = new Map<string, JWK>()
     for (const jwk of [row.receipt_jwk, ...row.statuses.map((s) => s.jwk)]) if (jwk) destinationKeys.set(canonicalize(jwk), jwk)

@@ -4,10 +4,10 @@ import type { Principal } from '../auth/access.ts'
 import type { Participant } from '../directory/participant.ts'
 import { sha256Hex } from '../crypto/jws.ts'
 import { toFieldErrors } from '../http/field-errors.ts'
-import { problem } from '../http/problems.ts'
 import { schemaValidator } from '../http/schema-files.ts'
 import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
+import { HandoffError } from './handoff-error.ts'
 import { HANDOFF_COLUMNS, loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
 import { queueNotification, type NotifyEndpointOf } from './status-notifications.ts'
@@ -61,10 +61,10 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
       const row = await addressedTo(tx, id, participant)
       if (row.state === 'received') {
         if (row.receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
-        throw problem('HG_CONFLICT', `handoff ${id} already has another receipt`)
+        throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} already has another receipt`)
       }
       if (row.state !== 'ready' && row.state !== 'sent')
-        throw problem('HG_CONFLICT', `handoff ${id} has not been signed; there is nothing to receipt`)
+        throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} has not been signed; there is nothing to receipt`)
       const signed = verification.result()
       await checkClaims('handoff-receipt-claims.json', signed, row, 'receipt')
       const at = new Date()
@@ -90,14 +90,15 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     return commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)
       if (row.statuses.some((s) => s.sha256 === digest)) return { result: presentHandoff(row), audit: [] }
-      if (row.state !== 'received') throw problem('HG_CONFLICT', `handoff ${id} has no receipt yet: post the receipt first`)
-      if (row.statuses.length >= MAX_STATUSES) throw problem('HG_CONFLICT', `handoff ${id} has ${MAX_STATUSES} status messages, the most it keeps`)
+      if (row.state !== 'received') throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} has no receipt yet: post the receipt first`)
+      if (row.statuses.length >= MAX_STATUSES)
+        throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} has ${MAX_STATUSES} status messages, the most it keeps`)
       const signed = verification.result()
       await checkClaims('handoff-status-claims.json', signed, row, 'status')
       const at = new Date()
       const step = statusStep(signed.claims, row, at)
       const refusal = transitionError(row.statuses.at(-1), step.status)
-      if (refusal) throw problem('HG_CONFLICT', `handoff ${id}: ${step.status} refused: ${refusal}`)
+      if (refusal) throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id}: ${step.status} refused: ${refusal}`)
       const seq = row.statuses.length + 1
       await tx.query(
         `INSERT INTO handoff_statuses (handoff_id, seq, status, reason_code, outcome, occurred_at, jws, jws_sha256, kid, jwk, created_at)
@@ -162,9 +163,10 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
       }
     } catch (error) {
       if (!(error instanceof SignedMessageError)) throw error
-      throw problem('HG_SIGNATURE_INVALID', `${field}: ${error.message}`, {
-        errors: [{ in: 'body', pointer: `/${field}`, message: error.message }],
-        signature_error: error.code,
+      throw new SignedMessageError(error.code, `${field}: ${error.message}`, {
+        cause: error,
+        fieldErrors: [{ in: 'body', pointer: `/${field}`, message: error.message }],
+        details: { signature_error: error.code },
       })
     }
   }
@@ -176,8 +178,9 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
   async function redeliver(id: string, principal: Principal) {
     return commitChange(pool, async (tx) => {
       const row = await loadHandoff(tx, id, true)
-      if (!row) throw problem('HG_NOT_FOUND', `no handoff ${id}`)
-      if (row.state !== 'dead_letter') throw problem('HG_CONFLICT', `handoff ${id} is ${row.state}, not a dead letter; there is nothing to redeliver`)
+      if (!row) throw new HandoffError('HANDOFF_NOT_FOUND', `no handoff ${id}`)
+      if (row.state !== 'dead_letter')
+        throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} is ${row.state}, not a dead letter; there is nothing to redeliver`)
       await tx.query(`UPDATE handoffs SET state = 'ready', attempts = 0, next_attempt_at = NULL WHERE id = $1`, [id])
       await tx.query(`DELETE FROM delivery_endpoints WHERE participant_id = $1`, [row.participant_id])
       const audit = [
@@ -200,16 +203,16 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     const verification = await verifyOutside(participant, jws, RETRACTION_RECEIPT_TYP, 'receipt')
     return commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)
-      if (!row.retraction) throw problem('HG_CONFLICT', `handoff ${id} has no retraction to receipt`)
+      if (!row.retraction) throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} has no retraction to receipt`)
       if (row.retraction_state === 'received') {
         if (row.retraction_receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
-        throw problem('HG_CONFLICT', `the retraction of handoff ${id} already has another receipt`)
+        throw new HandoffError('HANDOFF_STATE_CONFLICT', `the retraction of handoff ${id} already has another receipt`)
       }
       const signed = verification.result()
       await checkClaims('retraction-receipt-claims.json', signed, row, 'receipt')
       if (signed.claims.retraction_sha256 !== row.retraction_sha256) {
         const message = `claims /retraction_sha256 must be the SHA-256 of the retraction of handoff ${id}`
-        throw problem('HG_UNPROCESSABLE', `receipt: ${message}`, { errors: [{ in: 'body', pointer: '/receipt', message }] })
+        throw new HandoffError('HANDOFF_CLAIMS_INVALID', `receipt: ${message}`, { fieldErrors: [{ in: 'body', pointer: '/receipt', message }] })
       }
       const at = new Date()
       await tx.query(
@@ -264,7 +267,7 @@ function receiptEvent(id: string, destination: string, manifestSha256: string, r
 /** The handoff, locked, if it is addressed to the caller; anyone else gets the same 404 as for a handoff that does not exist. */
 async function addressedTo(tx: pg.PoolClient, id: string, participant: Participant): Promise<HandoffRow> {
   const row = await loadHandoff(tx, id, true)
-  if (!row || row.participant_id !== participant.id) throw problem('HG_NOT_FOUND', `no handoff ${id} addressed to you`)
+  if (!row || row.participant_id !== participant.id) throw new HandoffError('HANDOFF_NOT_FOUND', `no handoff ${id} addressed to you`)
   return row
 }
 
@@ -276,8 +279,8 @@ function statusStep(claims: Record<string, unknown>, row: HandoffRow, now: Date)
   const occurred = new Date((claims.occurred_at ?? claims.at) as string)
   const field = claims.occurred_at === undefined ? 'at' : 'occurred_at'
   const refuse = (message: string) => {
-    throw problem('HG_UNPROCESSABLE', `status: claims /${field} ${message}`, {
-      errors: [{ in: 'body', pointer: '/status', message: `claims /${field} ${message}` }],
+    throw new HandoffError('HANDOFF_CLAIMS_INVALID', `status: claims /${field} ${message}`, {
+      fieldErrors: [{ in: 'body', pointer: '/status', message: `claims /${field} ${message}` }],
     })
   }
   if (occurred.getTime() > now.getTime() + CLOCK_SKEW_MS) refuse('is in the future')
@@ -304,5 +307,5 @@ async function checkClaims(schema: string, signed: VerifiedMessage, row: Handoff
   if (signed.claims.manifest_sha256 !== row.manifest_sha256) {
     errors.push({ in: 'body', pointer: `/${field}`, message: `claims /manifest_sha256 must be the SHA-256 of the manifest of handoff ${row.id}` })
   }
-  if (errors.length > 0) throw problem('HG_UNPROCESSABLE', `${field}: ${errors[0]!.message}`, { errors })
+  if (errors.length > 0) throw new HandoffError('HANDOFF_CLAIMS_INVALID', `${field}: ${errors[0]!.message}`, { fieldErrors: errors })
 }

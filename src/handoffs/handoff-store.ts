@@ -1,7 +1,8 @@
 import type { JWK } from 'jose'
 import type pg from 'pg'
 import type { Principal } from '../auth/access.ts'
-import { problem } from '../http/problems.ts'
+import type { ReportFormat } from '../directory/participant.ts'
+import { HandoffError } from './handoff-error.ts'
 import { ICCAM_ACTIONS, type TakedownStatus } from './takedown-status.ts'
 
 export interface StatusRow {
@@ -24,7 +25,7 @@ export interface HandoffRow {
   report_id: string
   sender_id: string
   participant_id: string
-  format: 'canonical_v1' | 'cybertipline_xml' | 'dsa_notice_v1'
+  format: ReportFormat
   urgent: boolean
   state: 'pending' | 'ready' | 'sent' | 'received' | 'failed' | 'withdrawn' | 'dead_letter'
   created_at: Date
@@ -89,7 +90,7 @@ export function visibleTo(row: HandoffRow | undefined, principal: Principal): ro
 
 /** The handoff if `principal` may see it, else the 404 everybody else gets. */
 export function requireVisible(row: HandoffRow | undefined, id: string, principal: Principal): HandoffRow {
-  if (!visibleTo(row, principal)) throw problem('HG_NOT_FOUND', `no handoff ${id} that you may see`)
+  if (!visibleTo(row, principal)) throw new HandoffError('HANDOFF_NOT_FOUND', `no handoff ${id} that you may see`)
   return row
 }
 

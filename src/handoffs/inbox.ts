@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { Principal } from '../auth/access.ts'
-import { problem } from '../http/problems.ts'
+import { HandoffError } from './handoff-error.ts'
 import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
 import type { InboxSignals } from './inbox-signals.ts'
@@ -167,8 +167,8 @@ function cursorOf(place: number): string {
 function placeOf(cursor: string): number {
   const match = /^v1\.(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
   if (!match) {
-    throw problem('HG_VALIDATION', 'cursor is not one this gateway gave out: pass next_cursor from an earlier answer, or none', {
-      errors: [{ in: 'query', pointer: '/cursor', message: 'must be a next_cursor from an earlier answer' }],
+    throw new HandoffError('HANDOFF_CURSOR_INVALID', 'cursor is not one this gateway gave out: pass next_cursor from an earlier answer, or none', {
+      fieldErrors: [{ in: 'query', pointer: '/cursor', message: 'must be a next_cursor from an earlier answer' }],
     })
   }
   return Number(match[1])

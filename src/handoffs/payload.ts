@@ -1,7 +1,5 @@
-import { canonicalize } from '../crypto/jcs.ts'
 import type { ReportFormat } from '../directory/participant.ts'
-import { toCyberTiplineXml } from '../intake/formats/cybertipline.ts'
-import { DSA_NOTICE_MEDIA_TYPE, toPlatformNotice } from '../intake/formats/dsa-notice.ts'
+import { formatNamed } from '../formats/registry.ts'
 import type { CanonicalReport } from '../intake/report.ts'
 import { project, type DestinationKind } from '../routing/index.ts'
 
@@ -11,13 +9,13 @@ export interface Payload {
 }
 
 /**
- * What one destination is sent: its kind's projection of the report (only its items), in the format
- * routing chose for it. JSON is RFC 8785 canonical, so its digest depends on content only.
- * Throws FormatError when the report cannot be said in that format.
+ * What one destination is sent: its kind's projection of the report (only its items), written in the
+ * format routing chose for it (src/formats/). Throws FormatError when the report cannot be said in it.
  */
 export function buildPayload(report: CanonicalReport, kind: DestinationKind, format: ReportFormat, items: number[]): Payload {
-  if (kind === 'platform') return { text: canonicalize(toPlatformNotice(project(report, 'platform', { items }))), mediaType: DSA_NOTICE_MEDIA_TYPE }
-  const projected = project(report, kind, { items })
-  if (format === 'cybertipline_xml') return { text: toCyberTiplineXml(projected), mediaType: 'application/xml' }
-  return { text: canonicalize(projected), mediaType: 'application/json' }
+  const entry = formatNamed(format)
+  if (entry.projection === 'notice') return { text: entry.write(project(report, 'platform', { items })), mediaType: entry.mediaType }
+  // routing sends a platform notices only (src/routing/eligibility.ts)
+  if (kind === 'platform') throw new Error(`a platform is sent notices, not ${format}`)
+  return { text: entry.write(project(report, kind, { items })), mediaType: entry.mediaType }
 }

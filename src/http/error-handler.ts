@@ -1,18 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { toFieldProblems } from './schema-compilers.ts'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
-import { GatewayError } from '../errors/gateway-error.ts'
-import {
-  DOMAIN_PROBLEMS,
-  PROBLEM_MEDIA_TYPE,
-  problem,
-  problemBody,
-  ProblemError,
-  unavailable,
-  type FieldProblem,
-  type ProblemBody,
-  type ProblemCode,
-} from './problems.ts'
+import { PROBLEM_MEDIA_TYPE, problem, problemBody, problemOf, ProblemError, unavailable, type FieldProblem, type ProblemBody } from './problems.ts'
 
 /** Fastify's own error codes, mapped onto our catalogue. */
 const FASTIFY_CODES: Record<string, ProblemError['code']> = {
@@ -82,8 +71,8 @@ function shown(text: string): string {
 }
 
 function toProblem(error: FastifyError): ProblemError {
-  if (error instanceof ProblemError) return error
-  if (error instanceof GatewayError && DOMAIN_PROBLEMS[error.code]) return domainProblem(error, DOMAIN_PROBLEMS[error.code]!)
+  const known = problemOf(error)
+  if (known) return known
   if (error.validation) {
     const where = PART[error.validationContext ?? 'body'] ?? 'body'
     const errors = toFieldProblems(error.validation as never, where)
@@ -97,11 +86,4 @@ function toProblem(error: FastifyError): ProblemError {
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return problem('HG_BAD_REQUEST', error.message)
   if (isDatabaseUnavailable(error)) return unavailable('the database cannot be reached just now; retry after the time in Retry-After')
   return problem('HG_INTERNAL', 'an internal error occurred; quote the request_id when you report it')
-}
-
-/** A domain error the catalogue answers: its message, and the field it names (if any) as the problem's error. */
-function domainProblem(error: GatewayError, code: ProblemCode): ProblemError {
-  if (!error.field) return problem(code, error.message)
-  const { in: where, pointer } = error.field
-  return problem(code, `${where} ${pointer} ${error.message}`, { errors: [{ in: where, pointer, message: error.message }] })
 }

@@ -1,5 +1,5 @@
 import { bounded, boundedErrors, MAX_PROBLEM_TEXT } from './problem-size.ts'
-import { GatewayError } from '../errors/gateway-error.ts'
+import { GatewayError, type FieldIssue } from '../errors/gateway-error.ts'
 
 /**
  * Every error the gateway answers with is declared here once: a stable code, its HTTP status and
@@ -31,23 +31,91 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS
 
-/**
- * The domain's error codes that an operation answers with, and as which problem. A GatewayError with
- * a code not listed here reaching the error handler is a bug (500): list it, or catch it where it means
- * something else.
- */
-export const DOMAIN_PROBLEMS: Readonly<Record<string, ProblemCode>> = {
-  AUDIT_OUT_OF_RANGE: 'HG_VALIDATION',
-  AUDIT_NOT_FOUND: 'HG_NOT_FOUND',
+/** How a domain error is answered: as which problem, and where the answer is more than the error's message. */
+export interface DomainProblem {
+  code: ProblemCode
+  /** The detail, when it is not the error's message. */
+  detail?: (error: GatewayError) => string
+  /** Seconds a client waits before it retries a 503 (its Retry-After); RETRY_AFTER_SECONDS when not said. */
+  retryAfter?: number
 }
 
-export interface FieldProblem {
-  /** Which part of the request: body, query, path or header. */
-  in: 'body' | 'query' | 'path' | 'header'
-  /** RFC 6901 JSON Pointer into that part, e.g. `/items/0/url`. */
-  pointer: string
-  message: string
+/** Foreign-format input answers with the problem's title before what is wrong with the document. */
+const titled = (code: ProblemCode): DomainProblem => ({ code, detail: (error) => `${PROBLEMS[code].title}: ${error.message}` })
+
+/**
+ * The domain's error codes that an operation answers with, and as which problem: the one table from
+ * code to answer (domain code throws GatewayErrors and never imports this file). A GatewayError with
+ * a code not listed here reaching the error handler is a bug (500): list it, or catch it where it
+ * means something else.
+ */
+export const DOMAIN_PROBLEMS: Readonly<Record<string, ProblemCode | DomainProblem>> = {
+  AUDIT_OUT_OF_RANGE: 'HG_VALIDATION',
+  AUDIT_NOT_FOUND: 'HG_NOT_FOUND',
+  // authentication (src/auth): the auth plugin adds the RFC 6750 challenge
+  AUTH_MISSING_TOKEN: 'HG_UNAUTHENTICATED',
+  AUTH_INVALID_TOKEN: 'HG_UNAUTHENTICATED',
+  AUTH_EXPIRED: 'HG_UNAUTHENTICATED',
+  AUTH_INVALID_REQUEST: 'HG_BAD_REQUEST',
+  AUTH_INSUFFICIENT_SCOPE: 'HG_FORBIDDEN',
+  AUTH_ISSUER_UNAVAILABLE: 'HG_UNAVAILABLE',
+  // versioned documents (src/state): the directory, the routing rules
+  STATE_VERSION_CONFLICT: 'HG_CONFLICT',
+  STATE_DOCUMENT_INVALID: 'HG_VALIDATION',
+  // intake (src/intake) and the formats it reads (src/formats)
+  INTAKE_IDEMPOTENCY_CONFLICT: 'HG_CONFLICT',
+  INTAKE_EXTERNAL_ID_CONFLICT: 'HG_CONFLICT',
+  INTAKE_CHANNEL_NOT_ALLOWED: 'HG_UNPROCESSABLE',
+  INTAKE_URL_INVALID: 'HG_VALIDATION',
+  REPORT_NOT_FOUND: 'HG_NOT_FOUND',
+  REPORT_RETRACTED: 'HG_CONFLICT',
+  XML_TOO_LARGE: titled('HG_PAYLOAD_TOO_LARGE'),
+  XML_DECLARATION_FORBIDDEN: titled('HG_MALFORMED_BODY'),
+  XML_TOO_DEEP: titled('HG_MALFORMED_BODY'),
+  XML_MALFORMED: titled('HG_MALFORMED_BODY'),
+  FORMAT_INVALID: titled('HG_VALIDATION'),
+  FORMAT_SCHEMA_VIOLATION: titled('HG_VALIDATION'),
+  FORMAT_NOT_REPRESENTABLE: titled('HG_VALIDATION'),
+  // handoffs (src/handoffs): the destinations' receipts and statuses, the inbox, evidence
+  HANDOFF_NOT_FOUND: 'HG_NOT_FOUND',
+  HANDOFF_STATE_CONFLICT: 'HG_CONFLICT',
+  HANDOFF_CLAIMS_INVALID: 'HG_UNPROCESSABLE',
+  HANDOFF_CURSOR_INVALID: 'HG_VALIDATION',
+  HANDOFF_EVIDENCE_PENDING: { code: 'HG_UNAVAILABLE', retryAfter: 1 },
+  SIGNED_MALFORMED: 'HG_SIGNATURE_INVALID',
+  SIGNED_WRONG_TYPE: 'HG_SIGNATURE_INVALID',
+  SIGNED_UNKNOWN_KEY: 'HG_SIGNATURE_INVALID',
+  SIGNED_BAD_SIGNATURE: 'HG_SIGNATURE_INVALID',
+  // operations (src/stats, src/ops)
+  STATS_QUERY_INVALID: 'HG_VALIDATION',
+  NOT_READY: 'HG_UNAVAILABLE',
 }
+
+/**
+ * The problem `error` answers with: a ProblemError as it is, a GatewayError by its code through
+ * DOMAIN_PROBLEMS (its message, its fields, its details); undefined for anything else (a bug: 500).
+ */
+export function problemOf(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error
+  if (!(error instanceof GatewayError)) return undefined
+  const entry = DOMAIN_PROBLEMS[error.code]
+  if (entry === undefined) return undefined
+  const { code, detail, retryAfter }: DomainProblem = typeof entry === 'string' ? { code: entry } : entry
+  const extensions: ProblemError['extensions'] = { ...error.details, ...fieldsOf(error) }
+  if (code === 'HG_UNAVAILABLE') extensions.headers = { 'retry-after': String(retryAfter ?? RETRY_AFTER_SECONDS) }
+  const message = error.field ? `${error.field.in} ${error.field.pointer} ${error.message}` : error.message
+  return problem(code, detail ? detail(error) : message, extensions)
+}
+
+/** The fields a domain error names, as the problem's `errors`. */
+function fieldsOf(error: GatewayError): { errors?: FieldProblem[] } {
+  if (error.fieldErrors) return { errors: [...error.fieldErrors] }
+  if (error.field) return { errors: [{ ...error.field, message: error.message }] }
+  return {}
+}
+
+/** One field of a request and what is wrong with it (`in`: body, query, path or header; `pointer`: RFC 6901). */
+export type FieldProblem = FieldIssue
 
 export interface ProblemBody {
   type: string

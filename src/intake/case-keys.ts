@@ -1,6 +1,6 @@
 import type { CanonicalReport } from './report-types.ts'
 import { normaliseUrl, UrlNormaliseError } from './url-normalise.ts'
-import { problem } from '../http/problems.ts'
+import { IntakeError } from './intake-error.ts'
 
 /**
  * The keys that tie reports of the same material into one case: every item's normalised URL (or
@@ -21,8 +21,8 @@ function normalised(url: string, index: number): string {
     return normaliseUrl(url)
   } catch (error) {
     if (!(error instanceof UrlNormaliseError)) throw error
-    throw problem('HG_VALIDATION', `item ${index} has a URL that cannot be normalised: ${error.message}`, {
-      errors: [{ in: 'body', pointer: `/items/${index}/url`, message: error.message }],
+    throw new IntakeError('INTAKE_URL_INVALID', `item ${index} has a URL that cannot be normalised: ${error.message}`, {
+      fieldErrors: [{ in: 'body', pointer: `/items/${index}/url`, message: error.message }],
     })
   }
 }

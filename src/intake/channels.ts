@@ -1,5 +1,5 @@
 import type { Participant, ParticipantKind } from '../directory/participant.ts'
-import { problem } from '../http/problems.ts'
+import { IntakeError } from './intake-error.ts'
 import type { Channel } from './report-types.ts'
 
 /**
@@ -18,20 +18,11 @@ const CHANNELS: Readonly<Record<ParticipantKind, readonly Channel[]>> = {
 export function assertChannelAllowed(sender: Participant, channel: Channel): void {
   const allowed = CHANNELS[sender.kind]
   if (allowed.includes(channel)) return
-  throw problem('HG_UNPROCESSABLE', `a ${sender.kind} may send reports on the channels ${allowed.join(', ') || '(none)'}, not ${channel}`, {
-    errors: [{ in: 'body', pointer: '/channel', message: `must be one of: ${allowed.join(', ')}` }],
-  })
-}
-
-/** Foreign formats do not say which channel they came through; the sender's kind does. */
-const FOREIGN_FORMAT_CHANNEL: Readonly<Record<ParticipantKind, Record<'cybertipline' | 'dsa_notice', Channel | undefined>>> = {
-  hotline: { cybertipline: 'hotline_referral', dsa_notice: 'trusted_flagger' },
-  law_enforcement: { cybertipline: 'law_enforcement', dsa_notice: 'law_enforcement' },
-  platform: { cybertipline: 'platform_escalation', dsa_notice: 'trusted_flagger' },
-  operator: { cybertipline: 'phone_operator', dsa_notice: 'web_form' },
-  auditor: { cybertipline: undefined, dsa_notice: undefined },
-}
-
-export function channelForFormat(sender: Participant, format: 'cybertipline' | 'dsa_notice'): Channel {
-  return FOREIGN_FORMAT_CHANNEL[sender.kind][format] ?? 'web_form'
+  throw new IntakeError(
+    'INTAKE_CHANNEL_NOT_ALLOWED',
+    `a ${sender.kind} may send reports on the channels ${allowed.join(', ') || '(none)'}, not ${channel}`,
+    {
+      fieldErrors: [{ in: 'body', pointer: '/channel', message: `must be one of: ${allowed.join(', ')}` }],
+    },
+  )
 }

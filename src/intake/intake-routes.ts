@@ -1,23 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Principal } from '../auth/access.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import { problem, problemBody, ProblemError, PROBLEMS } from '../http/problems.ts'
-import { channelForFormat } from './channels.ts'
-import { parseCyberTiplineXml } from './formats/cybertipline.ts'
-import { fromDsaNotice } from './formats/dsa-notice.ts'
-import { FormatError } from './formats/format-error.ts'
+import type { DsaNoticeValidator } from '../formats/dsa-notice.ts'
+import { JSON_REPORT } from '../formats/json-report.ts'
+import { channelOf, formatForMediaType } from '../formats/registry.ts'
+import { problem, problemBody, problemOf, type ProblemError } from '../http/problems.ts'
 import type { IntakeService, Submission, SubmissionResult } from './intake-service.ts'
 import type { ReportQueries } from './report-queries.ts'
-import type { CanonicalReport, ReportValidator } from './report.ts'
+import type { ReportValidator } from './report.ts'
 
 export interface IntakeHandlerDeps {
   intake: IntakeService
   reports: ReportQueries
   validateReport: ReportValidator
+  validateDsaNotice: DsaNoticeValidator
 }
 
 /** HTTP binding of intake: turn each format into a canonical report, submit it, answer with the receipt. */
-export function intakeHandlers({ intake, reports, validateReport }: IntakeHandlerDeps): OperationHandlers {
+export function intakeHandlers({ intake, reports, validateReport, validateDsaNotice }: IntakeHandlerDeps): OperationHandlers {
   return {
     getJwks: async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300')
@@ -27,7 +26,10 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
     submitReport: async (request, reply) => {
       const principal = request.principal!
       const mediaType = mediaTypeOf(request)
-      const report = toCanonical(mediaType, request.body, principal)
+      const format = formatForMediaType(mediaType)
+      if (!format) throw problem('HG_UNSUPPORTED_MEDIA_TYPE', `reports are not read in ${mediaType}`)
+      const channel = channelOf(format, principal.participant.kind)
+      const report = format.read(request.body, { channel, validateReport, validateDsaNotice })
       const result = await intake.submit({
         sender: principal.participant,
         directory: principal.directory,
@@ -51,7 +53,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
             sender: principal.participant,
             directory: principal.directory,
             report: validation.report,
-            payload: { bytes, mediaType: 'application/json' },
+            payload: { bytes, mediaType: JSON_REPORT.mediaType },
           }
           accepted.push({ index, submission })
         } else {
@@ -65,8 +67,12 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
       const stored = settled.some((outcome) => outcome.status === 'fulfilled')
       settled.forEach((outcome, i) => {
         const { index } = accepted[i]!
-        if (outcome.status === 'fulfilled') results[index] = { index, status: outcome.value.outcome, acceptance: outcome.value.acceptance }
-        else if (outcome.reason instanceof ProblemError && outcome.reason.status < 500) results[index] = rejected(index, outcome.reason)
+        if (outcome.status === 'fulfilled') {
+          results[index] = { index, status: outcome.value.outcome, acceptance: outcome.value.acceptance }
+          return
+        }
+        const refused = refusal(outcome.reason)
+        if (refused) results[index] = rejected(index, refused)
         else if (!stored) throw outcome.reason
         else results[index] = rejected(index, failed(request, index, outcome.reason))
       })
@@ -98,9 +104,16 @@ function rejected(index: number, error: ProblemError) {
   return { index, status: 'rejected' as const, problem: problemBody(error) }
 }
 
+/** The sender's fault (a 4xx), answered as that item's problem; undefined for anything else. */
+function refusal(error: unknown): ProblemError | undefined {
+  const known = problemOf(error)
+  return known && known.status < 500 ? known : undefined
+}
+
 /** Logged like any 5xx (with the request id the sender can quote), answered as that item's problem. */
 function failed(request: FastifyRequest, index: number, error: unknown): ProblemError {
-  if (error instanceof ProblemError) return error
+  const known = problemOf(error)
+  if (known) return known
   request.log.error({ err: error, index }, 'batch item failed')
   return problem('HG_INTERNAL', `report ${index} could not be stored; quote the request_id when you report it`)
 }
@@ -112,19 +125,4 @@ function accepted(reply: FastifyReply, result: SubmissionResult) {
 
 function mediaTypeOf(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-}
-
-/** Foreign formats are mapped (and checked against the canonical schema) here; a mapping failure names the field. */
-function toCanonical(mediaType: string, body: unknown, principal: Principal): CanonicalReport {
-  try {
-    if (mediaType === 'application/xml')
-      return parseCyberTiplineXml(body as string, { channel: channelForFormat(principal.participant, 'cybertipline') })
-    if (mediaType.includes('dsa-notice')) return fromDsaNotice(body, { channel: channelForFormat(principal.participant, 'dsa_notice') })
-    return body as CanonicalReport
-  } catch (error) {
-    if (!(error instanceof FormatError)) throw error
-    const code = error.code === 'XML_TOO_LARGE' ? 'HG_PAYLOAD_TOO_LARGE' : error.code.startsWith('XML_') ? 'HG_MALFORMED_BODY' : 'HG_VALIDATION'
-    const errors = error.errors.map((e) => ({ in: 'body' as const, pointer: e.pointer, message: e.message }))
-    throw problem(code, `${PROBLEMS[code].title}: ${error.message}`, { errors })
-  }
 }

@@ -8,7 +8,7 @@ import type { Sealer } from '../crypto/sealer.ts'
 import type { DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
 import type { RoutingService } from '../routing/routing-service.ts'
-import { problem } from '../http/problems.ts'
+import { IntakeError } from './intake-error.ts'
 import { auditEntryBytes } from '../state/commit.ts'
 import { caseKeys } from './case-keys.ts'
 import { createIntakeBatcher, type IntakeRow } from './intake-batcher.ts'
@@ -169,13 +169,18 @@ interface Tally {
   rules: string[]
 }
 
+/** The sender's own conflicts (a reused Idempotency-Key or external_id): counted apart from failures. */
+function isConflict(error: unknown): boolean {
+  return error instanceof IntakeError && (error.code === 'INTAKE_IDEMPOTENCY_CONFLICT' || error.code === 'INTAKE_EXTERNAL_ID_CONFLICT')
+}
+
 /** Counts a stored report by channel and outcome, and the rules that routed it (a replay was counted the first time). */
 async function counted({ channel, rules }: Tally, store: () => Promise<SubmissionResult>): Promise<SubmissionResult> {
   let result: SubmissionResult
   try {
     result = await store()
   } catch (error) {
-    if ((error as { code?: string }).code === 'HG_CONFLICT') reportsTotal.inc({ channel, outcome: 'conflict' })
+    if (isConflict(error)) reportsTotal.inc({ channel, outcome: 'conflict' })
     throw error
   }
   reportsTotal.inc({ channel, outcome: result.outcome })
@@ -208,10 +213,10 @@ function outcome(result: StoreResult, fresh: StoredReceipt): SubmissionResult {
       }
     }
     case 'idempotency_conflict':
-      throw problem('HG_CONFLICT', 'this Idempotency-Key was already used with a different body')
+      throw new IntakeError('INTAKE_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different body')
     case 'external_id_conflict':
-      throw problem('HG_CONFLICT', `source.external_id was already used by report ${result.id} with different content`, {
-        errors: [{ in: 'body', pointer: '/source/external_id', message: 'already used for a different report' }],
+      throw new IntakeError('INTAKE_EXTERNAL_ID_CONFLICT', `source.external_id was already used by report ${result.id} with different content`, {
+        fieldErrors: [{ in: 'body', pointer: '/source/external_id', message: 'already used for a different report' }],
       })
     default:
       throw new Error(`intake_report returned an unknown status ${result.status}`)

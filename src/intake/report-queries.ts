@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { publishedKeys } from '../keys/gateway-keys.ts'
-import { problem } from '../http/problems.ts'
+import { IntakeError } from './intake-error.ts'
 import type { Retractions } from '../handoffs/retractions.ts'
 import { linkEntries } from '../handoffs/handoff-audit.ts'
 import { timelineEntry } from '../handoffs/handoff-store.ts'
@@ -34,8 +34,8 @@ export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retr
     const signingKey = await retractions?.signingKey()
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query(`SELECT state FROM reports WHERE id = $1 AND sender_id = $2 FOR UPDATE`, [reportId, senderId])
-      if (!rows[0]) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
-      if (rows[0].state === 'retracted') throw problem('HG_CONFLICT', `report ${reportId} is already retracted`)
+      if (!rows[0]) throw new IntakeError('REPORT_NOT_FOUND', `no report ${reportId} sent by you`)
+      if (rows[0].state === 'retracted') throw new IntakeError('REPORT_RETRACTED', `report ${reportId} is already retracted`)
       const at = new Date()
       // a report whose contents were purged keeps no new free text either
       await tx.query(

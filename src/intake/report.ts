@@ -1,12 +1,11 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { compileIntakeSchema, REPORT_SCHEMA_ID, sharedIntakeAjv } from './intake-schemas.ts'
-import type { CanonicalReport, FieldError } from './report-types.ts'
+import type { CanonicalReport } from './report-types.ts'
+import type { ReportValidation, ReportValidator } from '../formats/registry.ts'
 import { toFieldErrors } from '../http/field-errors.ts'
 
 export type * from './report-types.ts'
-
-export type ReportValidation = { ok: true; report: CanonicalReport } | { ok: false; errors: FieldError[] }
-export type ReportValidator = (value: unknown) => ReportValidation
+export type { ReportValidation, ReportValidator }
 
 /**
  * A validator for canonical reports compiled on the given Ajv instance (the server's, so the

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts'
 import { pendingMigrations, type Migration } from '../db/migrate.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import { unavailable } from '../http/problems.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import type { LoopHealth } from './loop-health.ts'
 
@@ -48,13 +48,16 @@ export function createReadinessCheck(database: Database, migrations: Migration[]
   }
 }
 
+/** This process cannot serve yet (or any more): /readyz answers 503 with Retry-After. */
+class NotReadyError extends GatewayError<'NOT_READY'> {}
+
 export function healthHandlers(checkReadiness: () => Promise<Readiness>): OperationHandlers {
   return {
     getHealth: async () => ({ status: 'ok' }),
     getReadiness: async () => {
       const { stalled_loops: stalled, ...readiness } = await checkReadiness()
       if (readiness.ready) return { status: 'ready', ...readiness }
-      throw unavailable(`not ready: ${notReadyBecause({ ...readiness, stalled_loops: stalled })}`)
+      throw new NotReadyError('NOT_READY', `not ready: ${notReadyBecause({ ...readiness, stalled_loops: stalled })}`)
     },
   }
 }

@@ -4,7 +4,7 @@ import type { Sealer } from '../crypto/sealer.ts'
 import type { DirectoryService, DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import { ProblemError } from '../http/problems.ts'
+import { problemOf } from '../http/problems.ts'
 import type { IntakeService } from '../intake/intake-service.ts'
 import type { ReportValidator } from '../intake/report.ts'
 import { cookieJar } from './cookies.ts'
@@ -128,7 +128,7 @@ export function reportFormHandlers(options: ReportFormOptions): OperationHandler
           idempotencyKey: `web-form-${token.nonce}`,
         })
       } catch (error) {
-        if (!(error instanceof ProblemError && error.code === 'HG_CONFLICT')) throw error
+        if (problemOf(error)?.code !== 'HG_CONFLICT') throw error
         return formPage(reply, 409, language, brand, form, [{ field: 'form_token', key: 'error.form_token.used' }])
       }
       return confirmation(request, reply, language, brand, result.acceptance.id, validation.report.urgency?.imminent_danger === true)

@@ -1,15 +1,9 @@
 import type { Participant, ParticipantKind, ReportFormat } from '../directory/participant.ts'
 import type { CanonicalReport } from '../intake/report-types.ts'
+import { formatNamed, formatsSentTo } from '../formats/registry.ts'
 
 /** The kinds a report is handed to; auditors and the gateway's operators read, they are not destinations. */
 export type DestinationKind = Extract<ParticipantKind, 'hotline' | 'law_enforcement' | 'platform'>
-
-/** What each kind can be sent, in no order: the participant's own list says which it prefers. */
-const FORMATS_FOR: Record<DestinationKind, readonly ReportFormat[]> = {
-  hotline: ['canonical_v1', 'cybertipline_xml'],
-  law_enforcement: ['canonical_v1', 'cybertipline_xml'],
-  platform: ['dsa_notice_v1'],
-}
 
 const KIND_WORDS: Record<DestinationKind, string> = { hotline: 'hotline', law_enforcement: 'law-enforcement contact', platform: 'platform' }
 
@@ -37,18 +31,15 @@ export function judge(participant: Participant, report: CanonicalReport, sender:
   if (participant.incident_types !== undefined && !participant.incident_types.includes(type)) {
     return { ok: false, holds: false, reason: `${id} does not take reports of type ${type}` }
   }
-  const format = participant.formats.find((f) => FORMATS_FOR[kind].includes(f))
+  // what each kind can be sent is the formats' business (src/formats/); the participant's own list says which it prefers
+  const format = participant.formats.map(formatNamed).find((f) => f.sentTo.includes(kind))
   if (format === undefined) {
-    return { ok: false, holds: false, reason: `${id} reads none of the formats a ${KIND_WORDS[kind]} can be sent (${FORMATS_FOR[kind].join(', ')})` }
+    const sendable = formatsSentTo(kind).map((f) => f.name)
+    return { ok: false, holds: false, reason: `${id} reads none of the formats a ${KIND_WORDS[kind]} can be sent (${sendable.join(', ')})` }
   }
-  if (format === 'dsa_notice_v1' && report.incident.explanation === undefined) {
-    return {
-      ok: false,
-      holds: false,
-      reason: `${id} takes notices, and a notice needs the explanation of why the material is illegal (DSA Art. 16(2)(a)), which this report lacks`,
-    }
-  }
-  return { ok: true, kind, format, urlsOnly: format === 'dsa_notice_v1' }
+  const unfit = format.unfit?.(report)
+  if (unfit !== undefined) return { ok: false, holds: false, reason: `${id} ${unfit}` }
+  return { ok: true, kind, format: format.name, urlsOnly: format.urlsOnly }
 }
 
 export function urlOnlyReason(id: string): string {

@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs'
-import type { CanonicalReport, Locator } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../intake/report-types.ts'
+import type { PlatformNoticeContent } from '../formats/dsa-notice.ts'
 import type { DestinationKind } from './eligibility.ts'
 import { ProjectionError } from './errors.ts'
 
-/** What a platform is sent: the content of a notice, nothing of the case, the reporter only as they agreed. */
-export interface PlatformNoticeContent {
-  items: Array<({ url: string } | { locator: Locator }) & { context?: string }>
-  incident?: { legal_ground?: string; explanation?: string }
-  reporter?: { bona_fide_statement?: boolean; contact?: { name?: string; email?: string }; contact_withheld?: true }
-}
+export type { PlatformNoticeContent }
 
 export interface ProjectOptions {
   /**

@@ -1,8 +1,10 @@
 import type pg from 'pg'
 import { canonicalDigest } from '../crypto/jcs.ts'
-import type { FieldProblem } from '../http/problems.ts'
-import { problem } from '../http/problems.ts'
+import { GatewayError, type FieldIssue } from '../errors/gateway-error.ts'
 import { commitChange } from './commit.ts'
+
+/** A publish against a version no longer in force, or a document that breaks a rule its schema cannot say. */
+class VersionedStoreError extends GatewayError<'STATE_VERSION_CONFLICT' | 'STATE_DOCUMENT_INVALID'> {}
 
 /** One immutable version of a versioned document (the directory, a routing rule set). */
 export interface StoredVersion<D> {
@@ -32,7 +34,7 @@ export interface VersionedStoreOptions<D, S, V extends StoredVersion<D>> {
   auditType: string
   empty: D
   /** Rules the JSON Schema cannot say; pointers name the offending field. */
-  check(document: D): FieldProblem[]
+  check(document: D): FieldIssue[]
   diff(before: D | undefined, after: D): S
   isEmpty(summary: S): boolean
   /** Builds the in-memory form (indexes) of a loaded version, once per version and process. */
@@ -115,7 +117,10 @@ export function createVersionedStore<D, S, V extends StoredVersion<D>>(options: 
       const base = rows[0] as { version: number; document: D; digest: string } | undefined
       const baseVersion = base?.version ?? 0
       if (expectedVersion !== undefined && expectedVersion !== baseVersion) {
-        throw problem('HG_CONFLICT', `the version in force is ${baseVersion}, not ${expectedVersion}: reload and apply your change again`)
+        throw new VersionedStoreError(
+          'STATE_VERSION_CONFLICT',
+          `the version in force is ${baseVersion}, not ${expectedVersion}: reload and apply your change again`,
+        )
       }
       const document = change(base?.document ?? options.empty)
       assertConsistent(document)
@@ -139,7 +144,8 @@ export function createVersionedStore<D, S, V extends StoredVersion<D>>(options: 
 
   function assertConsistent(document: D): void {
     const errors = options.check(document)
-    if (errors.length > 0) throw problem('HG_VALIDATION', errors.map((e) => `${e.pointer} ${e.message}`).join('; '), { errors })
+    if (errors.length === 0) return
+    throw new VersionedStoreError('STATE_DOCUMENT_INVALID', errors.map((e) => `${e.pointer} ${e.message}`).join('; '), { fieldErrors: errors })
   }
 
   return { current, atVersion, listVersions, plan, publish, update }

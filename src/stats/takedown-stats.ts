@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { OperationHandlers } from '../http/operations.ts'
-import { problem } from '../http/problems.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 import { REMOVAL_STATUSES } from '../handoffs/takedown-status.ts'
 
 /** The longest period one request may cover: a year (and a leap day), what an annual report needs. */
@@ -55,8 +55,8 @@ function figures(row: StatsRow) {
 /** Takedown statistics for operators and auditors: aggregates only, never a report or a URL. */
 export function createTakedownStats({ pool }: { pool: pg.Pool }) {
   async function compute(from: Date, to: Date) {
-    if (to.getTime() <= from.getTime()) throw rangeProblem('/to', 'must be after from')
-    if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw rangeProblem('/to', 'must be at most 366 days after from')
+    if (to.getTime() <= from.getTime()) throw rangeError('/to', 'must be after from')
+    if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw rangeError('/to', 'must be at most 366 days after from')
     const { rows } = await pool.query<StatsRow>(STATS, [from, to, REMOVAL_STATUSES])
     const all = rows.find((r) => r.by_country && r.by_destination)
     return {
@@ -70,8 +70,11 @@ export function createTakedownStats({ pool }: { pool: pg.Pool }) {
   return { compute }
 }
 
-function rangeProblem(pointer: string, message: string) {
-  return problem('HG_VALIDATION', `query ${pointer.slice(1)} ${message}`, { errors: [{ in: 'query', pointer, message }] })
+/** A period the statistics cannot be asked for; the answer names the query parameter. */
+class StatsQueryError extends GatewayError<'STATS_QUERY_INVALID'> {}
+
+function rangeError(pointer: string, message: string) {
+  return new StatsQueryError('STATS_QUERY_INVALID', `query ${pointer.slice(1)} ${message}`, { fieldErrors: [{ in: 'query', pointer, message }] })
 }
 
 export function statsHandlers(stats: ReturnType<typeof createTakedownStats>): OperationHandlers {

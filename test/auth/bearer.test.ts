@@ -2,6 +2,7 @@ import t from 'tap'
 
 import { AuthError } from '../../src/auth/auth-error.ts'
 import { parseBearer, requireBearer, wwwAuthenticate } from '../../src/auth/bearer.ts'
+import { problemOf } from '../../src/http/problems.ts'
 
 const JWT = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'
 
@@ -51,7 +52,7 @@ t.test('requireBearer tells missing credentials from a broken Bearer header', as
     }
   })()
   t.type(error, AuthError)
-  t.equal((error as AuthError).status, 400)
+  t.equal(problemOf(error)?.status, 400, 'answered as a 400 (the catalogue in src/http/problems.ts)')
   t.notMatch((error as AuthError).message, JWT, 'the message never echoes the token')
 })
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import type { FormatError } from '../../src/intake/formats/format-error.ts'
+import type { FormatError } from '../../src/formats/format-error.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default

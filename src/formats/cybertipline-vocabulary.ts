@@ -1,4 +1,4 @@
-import type { FileAnnotation, HashAlgorithm, IncidentType, ReportAnnotation } from '../report-types.ts'
+import type { FileAnnotation, HashAlgorithm, IncidentType, ReportAnnotation } from '../contract/report.ts'
 
 /**
  * The NCMEC CyberTipline ESP reporting XML vocabulary (report.cybertip.org/ispws, XSD Appendix B)

@@ -1,17 +1,15 @@
 import t, { type Test } from 'tap'
-import {
-  createDsaNoticeValidator,
-  fromDsaNotice,
-  toPlatformNotice,
-  validateDsaNotice,
-  type DsaNotice,
-} from '../../../src/intake/formats/dsa-notice.ts'
-import { addIntakeSchemas, DSA_NOTICE_SCHEMA_ID } from '../../../src/intake/intake-schemas.ts'
-import { validateReport, type CanonicalReport } from '../../../src/intake/report.ts'
-import { project } from '../../../src/routing/projection.ts'
-import { fixtureJson, formatErrorOf, serverLikeAjv } from '../helpers.ts'
+import { fromDsaNotice as readWith, toPlatformNotice, type DsaNotice, type FromDsaNoticeOptions } from '../../src/formats/dsa-notice.ts'
+import { createDsaNoticeValidator, validateDsaNotice } from '../../src/intake/dsa-notice-validator.ts'
+import { addIntakeSchemas, DSA_NOTICE_SCHEMA_ID } from '../../src/intake/intake-schemas.ts'
+import { validateReport, type CanonicalReport } from '../../src/intake/report.ts'
+import { project } from '../../src/routing/projection.ts'
+import { fixtureJson, formatErrorOf, serverLikeAjv } from '../intake/helpers.ts'
 
 type Json = any
+
+/** Reads with the standalone validator unless a test passes another (intake passes the server's). */
+const fromDsaNotice = (input: unknown, opts: Partial<FromDsaNoticeOptions> = {}) => readWith(input, { validator: validateDsaNotice, ...opts })
 
 const notice = (): Json => fixtureJson<DsaNotice>('dsa-notice.json')
 

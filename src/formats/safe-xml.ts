@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import { bounded } from '../../http/problem-size.ts'
+import { bounded } from '../http/problem-size.ts'
 import { FormatError } from './format-error.ts'
-import { GatewayError } from '../../errors/gateway-error.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 /**
  * Hostile-input XML parsing. XML is parsed only after it has been refused every feature that turns

@@ -1,6 +1,15 @@
-import { validateReport, type ReportValidator } from '../report.ts'
-import type { Annotation, CanonicalReport, Channel, ItemHash, ReportedAccount, Reporter, ReportItem, SourceType, Urgency } from '../report-types.ts'
-import { MAX_FIELD_ERRORS } from '../../http/field-errors.ts'
+import type {
+  Annotation,
+  CanonicalReport,
+  Channel,
+  ItemHash,
+  ReportedAccount,
+  Reporter,
+  ReportItem,
+  SourceType,
+  Urgency,
+} from '../contract/report.ts'
+import { MAX_FIELD_ERRORS } from '../http/field-errors.ts'
 import { compact, nonEmpty } from './compact.ts'
 import {
   CHILDREN,
@@ -15,6 +24,7 @@ import {
   REPORT_ANNOTATION_ELEMENTS,
 } from './cybertipline-vocabulary.ts'
 import { FormatError } from './format-error.ts'
+import type { ReportValidator } from './report-format.ts'
 import { DEFAULT_XML_LIMITS, parseXmlDocument, type XmlLimits } from './safe-xml.ts'
 import { XmlReadContext, XmlScope, type XmlText } from './xml-reader.ts'
 
@@ -26,8 +36,8 @@ export interface CyberTiplineParseOptions {
   /** The sender's id for the report ([A-Za-z0-9_-], at most 500): CyberTipline XML has no field for it. */
   externalId?: string
   limits?: Partial<XmlLimits>
-  /** Validator of the mapped report; pass the one built on the server's Ajv to share its compiled schema. */
-  validator?: ReportValidator
+  /** Validator of the mapped report, compiled on the server's Ajv (intake's createReportValidator). */
+  validator: ReportValidator
 }
 
 /** Every annotation in its canonical order, so a report reads back the same however the XML ordered its flags. */
@@ -42,7 +52,7 @@ const ANNOTATION_ORDER: readonly Annotation[] = [
  * Throws FormatError: XML_* for unsafe or malformed XML, FORMAT_INVALID for vocabulary errors and
  * FORMAT_SCHEMA_VIOLATION when the mapped report breaks a schema rule; pointers are XML paths.
  */
-export function parseCyberTiplineXml(xml: string, opts: CyberTiplineParseOptions = {}): CanonicalReport {
+export function parseCyberTiplineXml(xml: string, opts: CyberTiplineParseOptions): CanonicalReport {
   const document = parseXmlDocument(xml, { ...DEFAULT_XML_LIMITS, ...opts.limits })
   if (document.rootName !== 'report') {
     throw new FormatError('FORMAT_INVALID', [{ pointer: `/${document.rootName}`, message: 'the root element must be <report>' }])
@@ -50,7 +60,7 @@ export function parseCyberTiplineXml(xml: string, opts: CyberTiplineParseOptions
   const ctx = new XmlReadContext()
   const draft = readReport(XmlScope.open(ctx, '/report', document.root, CHILDREN.report), opts)
   if (ctx.errors.length > 0) throw new FormatError('FORMAT_INVALID', ctx.errors.slice(0, MAX_FIELD_ERRORS))
-  const result = (opts.validator ?? validateReport)(draft)
+  const result = opts.validator(draft)
   if (result.ok) return result.report
   const errors = result.errors.map((e) => ({
     pointer: ctx.originOf(e.pointer, '/report'),

@@ -1,4 +1,4 @@
-import type { FieldError } from '../report-types.ts'
+import type { FieldError } from '../http/field-errors.ts'
 import { decodeXmlText, XmlTextError, type XmlContent } from './safe-xml.ts'
 
 /**

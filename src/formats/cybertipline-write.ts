@@ -1,4 +1,4 @@
-import type { Annotation, CanonicalReport, ReportedAccount, ReportItem } from '../report-types.ts'
+import type { Annotation, CanonicalReport, ReportedAccount, ReportItem } from '../contract/report.ts'
 import { FILE_ANNOTATION_ELEMENTS, HASH_TYPE_NAMES, INCIDENT_TYPE_LABELS, REPORT_ANNOTATION_ELEMENTS } from './cybertipline-vocabulary.ts'
 import { element, flagElement, textElement } from './xml-writer.ts'
 

@@ -1,10 +1,9 @@
-import type { PlatformNoticeContent } from '../../routing/projection.ts'
-import type { Ajv2020 } from 'ajv/dist/2020.js'
-import { compileIntakeSchema, SUBMITTED_DSA_NOTICE_SCHEMA_ID, sharedIntakeAjv } from '../intake-schemas.ts'
-import type { CanonicalReport, Channel, FieldError, IncidentType, Reporter } from '../report-types.ts'
-import { toFieldErrors } from '../../http/field-errors.ts'
+import type { CanonicalReport, Channel, IncidentType, Locator, Reporter } from '../contract/report.ts'
+import { canonicalize } from '../crypto/jcs.ts'
+import type { FieldError } from '../http/field-errors.ts'
 import { compact } from './compact.ts'
 import { FormatError } from './format-error.ts'
+import type { ReportFormatOf } from './report-format.ts'
 
 /** Served as this media type; the body is schemas/dsa-notice.v1.json. */
 export const DSA_NOTICE_MEDIA_TYPE = 'application/vnd.hotline-gateway.dsa-notice.v1+json'
@@ -43,19 +42,14 @@ export interface DsaLocation {
 }
 
 export type DsaNoticeValidation = { ok: true; notice: DsaNotice } | { ok: false; errors: FieldError[] }
+/** Checks a notice sent to the gateway against schemas/dsa-notice.v1.json#/$defs/submitted (intake compiles it). */
 export type DsaNoticeValidator = (value: unknown) => DsaNoticeValidation
 
-/** Validates a notice sent to the gateway (schemas/dsa-notice.v1.json#/$defs/submitted). */
-export function createDsaNoticeValidator(ajv: Ajv2020): DsaNoticeValidator {
-  const validate = compileIntakeSchema<DsaNotice>(ajv, SUBMITTED_DSA_NOTICE_SCHEMA_ID)
-  return (value) => (validate(value) ? { ok: true, notice: value } : { ok: false, errors: toFieldErrors(validate.errors) })
-}
-
-let standalone: DsaNoticeValidator | undefined
-
-export function validateDsaNotice(value: unknown): DsaNoticeValidation {
-  standalone ??= createDsaNoticeValidator(sharedIntakeAjv())
-  return standalone(value)
+/** What a platform is sent: the content of a notice, nothing of the case, the reporter only as they agreed (routing's platform projection). */
+export interface PlatformNoticeContent {
+  items: Array<({ url: string } | { locator: Locator }) & { context?: string }>
+  incident?: { legal_ground?: string; explanation?: string }
+  reporter?: { bona_fide_statement?: boolean; contact?: { name?: string; email?: string }; contact_withheld?: true }
 }
 
 export interface FromDsaNoticeOptions {
@@ -63,8 +57,8 @@ export interface FromDsaNoticeOptions {
   sourceType?: 'article_16' | 'trusted_flagger'
   /** web_form by default (trusted_flagger for a trusted flagger's notice). */
   channel?: Channel
-  /** Validator for the notice; pass the one built on the server's Ajv to share its compiled schema. */
-  validator?: DsaNoticeValidator
+  /** The notice's validator, compiled on the server's Ajv (intake's createDsaNoticeValidator). */
+  validator: DsaNoticeValidator
 }
 
 /**
@@ -73,8 +67,8 @@ export interface FromDsaNoticeOptions {
  * the content (additional_information, locations) becomes each item's context, which a platform is
  * sent; a notice without notifier becomes an anonymous report, as Art. 16(2)(c) allows for CSAM.
  */
-export function fromDsaNotice(input: unknown, opts: FromDsaNoticeOptions = {}): CanonicalReport {
-  const checked = (opts.validator ?? validateDsaNotice)(input)
+export function fromDsaNotice(input: unknown, opts: FromDsaNoticeOptions): CanonicalReport {
+  const checked = opts.validator(input)
   if (!checked.ok) throw new FormatError('FORMAT_SCHEMA_VIOLATION', checked.errors)
   const notice = checked.notice
   const contexts = locationContexts(notice)
@@ -157,4 +151,23 @@ function identification(items: Array<{ url: string; context?: string }>): Pick<D
     return [{ url, additional_information: context }]
   })
   return { locations }
+}
+
+/**
+ * EU DSA Article 16 notices: read from a notifier (a trusted flagger, a hotline, the public), written
+ * to platforms, which take nothing else; a notice carries URLs only and needs its explanation.
+ */
+export const DSA_NOTICE: ReportFormatOf<'notice'> = {
+  name: 'dsa_notice_v1',
+  mediaType: DSA_NOTICE_MEDIA_TYPE,
+  channel: { hotline: 'trusted_flagger', law_enforcement: 'law_enforcement', platform: 'trusted_flagger', operator: 'web_form', auditor: undefined },
+  read: (body, context) => fromDsaNotice(body, { channel: context.channel, validator: context.validateDsaNotice }),
+  sentTo: ['platform'],
+  projection: 'notice',
+  write: (content) => canonicalize(toPlatformNotice(content)),
+  urlsOnly: true,
+  unfit: (report) =>
+    report.incident.explanation === undefined
+      ? 'takes notices, and a notice needs the explanation of why the material is illegal (DSA Art. 16(2)(a)), which this report lacks'
+      : undefined,
 }

@@ -1,5 +1,5 @@
-import type { FieldError } from '../report-types.ts'
-import { GatewayError } from '../../errors/gateway-error.ts'
+import type { FieldError } from '../http/field-errors.ts'
+import { GatewayError } from '../errors/gateway-error.ts'
 
 export type FormatErrorCode =
   /** The document is larger than the configured limit. */
@@ -27,6 +27,8 @@ export class FormatError extends GatewayError<FormatErrorCode> {
     super(
       code,
       first === undefined ? code : `${code}: ${first.pointer || '/'} ${first.message}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`,
+      // intake answers with every one of them, in the body it was sent
+      { fieldErrors: errors.map((e) => ({ in: 'body', pointer: e.pointer, message: e.message })) },
     )
   }
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { FormatError } from '../../../src/intake/formats/format-error.ts'
-import { DEFAULT_XML_LIMITS, decodeXmlText, parseXmlDocument, type XmlLimits } from '../../../src/intake/formats/safe-xml.ts'
+import { FormatError } from '../../src/formats/format-error.ts'
+import { DEFAULT_XML_LIMITS, decodeXmlText, parseXmlDocument, type XmlLimits } from '../../src/formats/safe-xml.ts'
 
 const BILLION_LAUGHS = `<?xml version="1.0"?>
 <!DOCTYPE lolz [
