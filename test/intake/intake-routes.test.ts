@@ -6,6 +6,7 @@ import { createSealer } from '../../src/crypto/sealer.ts'
 import { canonicalDigest } from '../../src/crypto/jcs.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
+import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 import { fixtureJson, fixtureText } from './helpers.ts'
 
 const web = () => fixtureJson('report-web-form.json')
@@ -106,9 +107,12 @@ t.test('Idempotency-Key: same body, same answer and nothing new; other body, 409
   const before = await rows(ctx)
   const other = referral()
   other.incident.description = 'A different description.'
+  const counted = await scrapeMetrics(ctx)
   const conflict = await submit(ctx, 'be-hotline', other, key)
   t.equal(conflict.statusCode, 409)
   t.equal(conflict.json().code, 'HG_CONFLICT')
+  const grew = growth(counted, await scrapeMetrics(ctx))
+  t.equal(grew('hg_reports_total{channel="hotline_referral",outcome="conflict"}'), 1, 'counted as a conflict, not a failure')
   t.same(await rows(ctx), before)
   t.same(before, { reports: 1, keys: 5, received: 1 })
   const otherSender = await submit(ctx, 'nl-hotline', referral(), key)
