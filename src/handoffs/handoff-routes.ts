@@ -4,7 +4,10 @@ import type { Escalations } from './escalations.ts'
 import type { HandoffService } from './handoff-service.ts'
 import type { createInbox } from './inbox.ts'
 import { loadHandoff, loadPayload, presentHandoff, requireVisible } from './handoff-store.ts'
-import { problem } from '../http/problems.ts'
+import { problem, problemBody } from '../http/problems.ts'
+import { toProblem } from '../http/error-handler.ts'
+import type { FastifyError } from 'fastify'
+import type { PostedReceipt } from './receipt-batch.ts'
 import type pg from 'pg'
 
 type Inbox = ReturnType<typeof createInbox>
@@ -30,6 +33,18 @@ export function handoffHandlers({ pool, handoffs, inbox, escalations, evidence }
     postHandoffReceipt: async (request) => {
       const { receipt } = request.body as { receipt: string }
       return handoffs.receipt(idOf(request.params), request.principal!.participant, receipt)
+    },
+    postInboxReceipts: async (request) => {
+      const { receipts } = request.body as { receipts: PostedReceipt[] }
+      const outcomes = await handoffs.receipts(request.principal!.participant, receipts)
+      const results = outcomes.map((outcome, index) => {
+        const { handoff_id } = receipts[index]!
+        if (outcome.ok) return { index, handoff_id, status: 'received', state: outcome.handoff.state }
+        const refusal = toProblem(outcome.error as FastifyError)
+        if (refusal.status >= 500) request.log.error({ err: outcome.error, index }, 'batch receipt failed')
+        return { index, handoff_id, status: 'refused', problem: problemBody(refusal, request.id) }
+      })
+      return { results }
     },
     postHandoffStatus: async (request) => {
       const { status } = request.body as { status: string }
