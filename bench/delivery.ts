@@ -97,19 +97,18 @@ function sampler(pool: pg.Pool, started: number, count: (pool: pg.Pool) => Promi
   return { samples, stop: () => clearInterval(timer) }
 }
 
-async function drain(gateway: string, authorization: string, pool: pg.Pool, total = 5000, parallel = 4) {
+/** `total` reports in batches of 100, `parallel` batches in flight, spread over the gateways; a refused batch is sent again. */
+async function intakeAll(authorization: string, total: number, report: (i: number) => Record<string, unknown>, parallel = 4): Promise<void> {
   const batches = Math.ceil(total / 100)
   let next = 0
-  const started = performance.now()
-  const backlog = sampler(pool, started)
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < batches) {
         next++
-        const batch = Array.from({ length: 100 }, () => uniqueReport())
+        const batch = Array.from({ length: 100 }, (_, i) => report(i))
         // a refused batch (503 on an overloaded machine) is sent again after a second: the backlog is what is measured
         while (
-          !(await sendBatch(gateway, authorization, batch).then(
+          !(await sendBatch(nextGateway(), authorization, batch).then(
             () => true,
             () => false,
           ))
@@ -118,6 +117,13 @@ async function drain(gateway: string, authorization: string, pool: pg.Pool, tota
       }
     }),
   )
+}
+
+async function drain(authorization: string, pool: pg.Pool, total = 5000) {
+  const batches = Math.ceil(total / 100)
+  const started = performance.now()
+  const backlog = sampler(pool, started)
+  await intakeAll(authorization, total, () => uniqueReport())
   const intakeSeconds = (performance.now() - started) / 1000
   const handoffs = await scalar(pool, 'SELECT count(*) AS n FROM handoffs')
   const left = await pending(pool)
@@ -154,7 +160,7 @@ const LATENCY = `
     FROM handoffs h JOIN reports r ON r.id = h.report_id
    WHERE h.participant_id = $1 AND h.state = 'received'`
 
-async function steady(gateway: string, authorization: string, pool: pg.Pool, rate = 500, seconds = 60) {
+async function steady(authorization: string, pool: pg.Pool, rate = 500, seconds = 60) {
   const perTick = Math.max(1, Math.round(rate / 10)) // a batch every 100 ms, half to each partner's country
   const started = performance.now()
   const backlog = sampler(pool, started)
@@ -166,7 +172,7 @@ async function steady(gateway: string, authorization: string, pool: pg.Pool, rat
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
     sends.push(
       sendBatch(
-        gateway,
+        nextGateway(),
         authorization,
         Array.from({ length: perTick }, (_, i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE')),
       ).catch((error: Error) => void refused.push(error.message.slice(0, 40))),
@@ -210,14 +216,9 @@ async function steady(gateway: string, authorization: string, pool: pg.Pool, rat
  * A backlog of `total` handoffs (half to each partner) built while neither partner takes anything, then
  * both start: how long until every one is receipted, beside how long intake took.
  */
-async function backlog(gateway: string, authorization: string, pool: pg.Pool, start: () => Promise<void>, total = 50000) {
+async function backlog(authorization: string, pool: pg.Pool, start: () => Promise<void>, total = 50000) {
   const started = performance.now()
-  for (let sent = 0; sent < total; sent += 100)
-    await sendBatch(
-      gateway,
-      authorization,
-      Array.from({ length: 100 }, (_, i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE')),
-    )
+  await intakeAll(authorization, total, (i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE'))
   const intakeSeconds = (performance.now() - started) / 1000
   const unreceipted = `SELECT count(*) AS n FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline') AND state <> 'received'`
   const waiting = await scalar(pool, unreceipted)
@@ -268,8 +269,13 @@ if (mode === 'steady' || mode === 'backlog') {
   for (const partner of [pushed, pulled])
     directory.participants.find((p) => p.id === partner.id)!.keys = { jwks: { keys: [partner.publicJwk as Record<string, string>] } }
 }
-const gateway = await startGateway(env)
-process.on('exit', () => gateway.child.kill('SIGKILL')) // never leave a gateway behind, however the bench ends
+// BENCH_PROCESSES=N: N gateway processes on the one database, the intake batches spread over them in turn
+const gateways = await Promise.all(Array.from({ length: Number(process.env.BENCH_PROCESSES ?? 1) }, () => startGateway(env)))
+const gateway = gateways[0]!
+let turn = 0
+const nextGateway = () => gateways[turn++ % gateways.length]!.url
+console.log(`${gateways.length} gateway process(es)`)
+process.on('exit', () => gateways.forEach((g) => g.child.kill('SIGKILL'))) // never leave a gateway behind, however the bench ends
 process.on('SIGTERM', () => process.exit(143))
 try {
   if (mode === 'backlog') {
@@ -278,7 +284,6 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
     const pullToken = await token(issuer.issuer, 'de-hotline')
     await backlog(
-      gateway.url,
       `Bearer ${await token(issuer.issuer, 'be-hotline')}`,
       pool,
       async () => {
@@ -296,16 +301,16 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
     const pullToken = await token(issuer.issuer, 'de-hotline')
     pull = pullPartner(pulled, gateway.url, async () => pullToken)
-    await steady(gateway.url, `Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
+    await steady(`Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
   } else {
     await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
     await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
-    await drain(gateway.url, `Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
+    await drain(`Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
   }
 } finally {
   await pull?.stop()
   push?.close()
-  gateway.child.kill('SIGTERM')
+  for (const g of gateways) g.child.kill('SIGTERM')
   await issuer.close()
   await pool.end()
 }
