@@ -1,32 +1,18 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
-import { readDevSession } from '../../src/receiver/dev-session.ts'
-import { devTokenSource } from '../../src/receiver/dev-tokens.ts'
-import { createTestDatabase } from '../helpers/database.ts'
-import { runCli, startCommand, startGateway, until } from '../helpers/process.ts'
+import { devCaller, startDevGateway } from '../helpers/dev-gateway.ts'
+import { runCli, startCommand, until } from '../helpers/process.ts'
 import { fixtureJson } from '../intake/helpers.ts'
 
 type Json = any
 
 t.test('development mode: partner serve --participant registers its own address as the push endpoint, and is pushed to', async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'hg-dev-serve-'))
-  const env = { DATABASE_URL: await createTestDatabase(t), DATA_DIR: dataDir, NODE_ENV: 'development' }
-  const gateway = await startGateway(env)
-  t.teardown(() => gateway.stop())
-  await until('the start-up output', async () => /Partners in development/.test(gateway.stderr()))
+  const { gateway, dataDir, env, session } = await startDevGateway(t)
   t.match(gateway.stderr(), /partner serve --participant nl-hotline --out/, 'the start-up output says how to take pushes')
-  const session = (await readDevSession(dataDir))!
-  const call = async (client: string, method: string, path: string, body?: object): Promise<Json> => {
-    const res = await fetch(new URL(path, session.gateway), {
-      method,
-      headers: { authorization: `Bearer ${await devTokenSource(session, client)()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    })
-    return res.json()
-  }
+  const call = async (client: string, method: string, path: string, body?: object): Promise<Json> =>
+    (await devCaller(session, client)(method, path, body)).body
   const nlEntry = async () => (await call('gateway-admin', 'GET', '/v1/directory')).directory.participants.find((p: Json) => p.id === 'nl-hotline')
   t.match((await nlEntry()).delivery, { mode: 'push', endpoint: /example\.org/ }, 'the example directory names an endpoint nobody here listens on')
 
