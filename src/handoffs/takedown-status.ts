@@ -41,9 +41,11 @@ export function canonicalStatus(value: string): TakedownStatus {
 }
 
 /**
- * INHOPE ICCAM action codes, as the issue names them: the action a hotline records in ICCAM when it
- * refers a report to law enforcement (LEA), notifies the hosting provider (ISP), and what it later
+ * INHOPE ICCAM actions, under the labels issue #11 names them by: the action a hotline records in ICCAM
+ * when it refers a report to law enforcement (LEA), notifies the hosting provider (ISP), and what it later
  * records about the content (removed, unavailable, moved). Statuses with no ICCAM action map to null.
+ * INHOPE publishes no ICCAM code list to align these with (checked 2026-11: what-is-iccam,
+ * what-is-notice-and-takedown and the Report Box pages at inhope.org; README, Notice and takedown).
  */
 export const ICCAM_ACTIONS: Readonly<Record<TakedownStatus, string | null>> = {
   received: null,
