@@ -16,7 +16,7 @@ import { assertChannelAllowed } from './channels.ts'
 import { reportsTotal, routingDecisionsTotal } from '../ops/metrics.ts'
 import { createReceiptSigner, receiptClaims, type ReceiptClaims } from './receipt.ts'
 import type { CanonicalReport } from './report-types.ts'
-import { uuid7 } from './uuid7.ts'
+import { uuid7 } from '../crypto/uuid7.ts'
 import { createSigningThread } from '../crypto/signing-thread.ts'
 
 export interface Submission {
