@@ -88,7 +88,7 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger, 
     }
     const jws = await (await receiptSigner())(claims)
     const payloadDigest = sha256Hex(submission.payload.bytes)
-    const { contact, ...reporter } = report.reporter as CanonicalReport['reporter'] & { contact?: unknown }
+    const { contact, ...reporter } = report.reporter
     const row = {
       id,
       sender_id: sender.id,

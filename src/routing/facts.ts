@@ -1,5 +1,5 @@
 import type { ParticipantKind } from '../directory/participant.ts'
-import type { Annotation, Channel, ClassificationStatus, ContentType, IncidentType, LocatorType, SourceType } from '../intake/report-types.ts'
+import type { Annotation, Channel, ClassificationStatus, ContentType, IncidentType, LocatorType, SourceType } from '../contract/report.ts'
 import type { ItemContext, RouteContext } from './context.ts'
 import type { HostingConfidence, HostingSource } from './hosting.ts'
 

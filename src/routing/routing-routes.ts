@@ -1,5 +1,5 @@
 import type { OperationHandlers } from '../http/operations.ts'
-import type { CanonicalReport } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { versionedHandlers } from '../state/versioned-routes.ts'
 import type { RoutingService } from './routing-service.ts'
 
