@@ -28,7 +28,7 @@ export interface Submission {
 }
 
 /** The 202 answer: the signed receipt and where the report landed. */
-export interface Acceptance extends ReceiptClaims {
+interface Acceptance extends ReceiptClaims {
   id: string
   receipt: string
   case_id: string

@@ -16,7 +16,7 @@ export interface RouterOptions {
   geo?: GeoLookup
 }
 
-export interface RouteInput {
+interface RouteInput {
   directory: RoutingDirectory
   /** The participant that sent the report: never a destination. */
   sender: Participant
