@@ -22,7 +22,3 @@ export interface ErrorField {
   /** RFC 6901 JSON Pointer into that part, e.g. `/tree_size`. */
   pointer: string
 }
-
-export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError
-}

@@ -263,8 +263,6 @@ export function createDispatcher(options: DispatcherOptions) {
   }
 }
 
-export type Dispatcher = ReturnType<typeof createDispatcher>
-
 /** The `<kind>_sent` entry of a message taken by its destination. */
 function sentEvent(mode: DeliveryMode, row: Leased, at: Date) {
   const { type, digest } = SENT[row.kind]

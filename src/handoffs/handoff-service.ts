@@ -23,7 +23,7 @@ import {
 } from './signed-message.ts'
 
 /** Status messages a handoff keeps at most (its evidence carries them all). */
-export const MAX_STATUSES = 50
+const MAX_STATUSES = 50
 
 export type HandoffService = ReturnType<typeof createHandoffService>
 

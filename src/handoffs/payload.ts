@@ -2,7 +2,7 @@ import { canonicalize } from '../crypto/jcs.ts'
 import type { ReportFormat } from '../directory/participant.ts'
 import { toCyberTiplineXml } from '../intake/formats/cybertipline.ts'
 import { DSA_NOTICE_MEDIA_TYPE, toPlatformNotice } from '../intake/formats/dsa-notice.ts'
-import type { CanonicalReport } from '../intake/report.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { project, type DestinationKind } from '../routing/index.ts'
 
 export interface Payload {

@@ -27,7 +27,7 @@ export interface VerifiedMessage {
 }
 
 /** A key's id: its `kid`, else its RFC 7638 thumbprint (directory keys may leave kid out). */
-export async function keyId(jwk: JWK): Promise<string> {
+async function keyId(jwk: JWK): Promise<string> {
   return jwk.kid ?? (await calculateJwkThumbprint(jwk, 'sha256'))
 }
 

@@ -5,31 +5,24 @@
  * say the same thing.
  */
 
-export const STATUSES = [
-  'received',
-  'assessing',
-  'assessed',
-  'referred_to_law_enforcement',
-  'hosting_provider_notified',
-  'content_removed',
-  'content_unavailable',
-  'content_moved',
-  'rejected',
-  'closed',
-] as const
-
-export type TakedownStatus = (typeof STATUSES)[number]
-
-/** What an assessment found (status `assessed` carries one). */
-export const OUTCOMES = ['illegal', 'not_illegal', 'nationally_illegal'] as const
-export type AssessmentOutcome = (typeof OUTCOMES)[number]
+export type TakedownStatus =
+  | 'received'
+  | 'assessing'
+  | 'assessed'
+  | 'referred_to_law_enforcement'
+  | 'hosting_provider_notified'
+  | 'content_removed'
+  | 'content_unavailable'
+  | 'content_moved'
+  | 'rejected'
+  | 'closed'
 
 /**
  * The first vocabulary (before issue #11), still accepted in signed status messages so that partners
  * running an older kit keep working; stored and shown as the status it maps to. `rejected` is in
  * both vocabularies.
  */
-export const STATUS_ALIASES: Readonly<Record<string, TakedownStatus>> = {
+const STATUS_ALIASES: Readonly<Record<string, TakedownStatus>> = {
   in_review: 'assessing',
   action_taken: 'hosting_provider_notified',
   forwarded_to_law_enforcement: 'referred_to_law_enforcement',

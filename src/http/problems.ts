@@ -79,7 +79,7 @@ export function problem(code: ProblemCode, detail: string, extensions?: ProblemE
   return new ProblemError(code, detail, extensions)
 }
 
-export function problemType(code: ProblemCode): string {
+function problemType(code: ProblemCode): string {
   return `urn:hotline-gateway:problem:${code.slice(3).toLowerCase().replaceAll('_', '-')}`
 }
 
@@ -102,7 +102,7 @@ export function problemBody(error: ProblemError, requestId?: string, instance?: 
 }
 
 /** How long a client should wait before retrying a 503: about as long as an outage probe takes to notice recovery. */
-export const RETRY_AFTER_SECONDS = 5
+const RETRY_AFTER_SECONDS = 5
 
 /** A 503 that says when to come back (RFC 9110 §10.2.3): what a client gets while a dependency is unreachable. */
 export function unavailable(detail: string): ProblemError {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal } from '../auth/access.ts'
+import { principalOf } from '../auth/principal.ts'
 import type { OperationHandlers } from '../http/operations.ts'
 import { problem, problemBody, ProblemError, PROBLEMS } from '../http/problems.ts'
 import { channelForFormat } from './channels.ts'
@@ -25,7 +26,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
     },
 
     submitReport: async (request, reply) => {
-      const principal = request.principal!
+      const principal = principalOf(request)
       const mediaType = mediaTypeOf(request)
       const report = toCanonical(mediaType, request.body, principal)
       const result = await intake.submit({
@@ -39,7 +40,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
     },
 
     submitReportBatch: async (request) => {
-      const principal = request.principal!
+      const principal = principalOf(request)
       const { reports: items } = request.body as { reports: unknown[] }
       const results: BatchResult[] = []
       const accepted: Array<{ index: number; submission: Submission }> = []
@@ -75,7 +76,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
 
     getReport: async (request) => {
       const { reportId } = request.params as { reportId: string }
-      const status = await reports.statusFor(reportId, request.principal!.participant.id)
+      const status = await reports.statusFor(reportId, principalOf(request).participant.id)
       if (!status) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
       if (status.purged.contents_at)
         throw problem('HG_GONE', `report ${reportId}'s contents were purged under the retention policy at ${status.purged.contents_at}`, {
@@ -87,7 +88,7 @@ export function intakeHandlers({ intake, reports, validateReport }: IntakeHandle
     retractReport: async (request) => {
       const { reportId } = request.params as { reportId: string }
       const { reason } = request.body as { reason: string }
-      return reports.retract(reportId, request.principal!.participant.id, reason)
+      return reports.retract(reportId, principalOf(request).participant.id, reason)
     },
   }
 }

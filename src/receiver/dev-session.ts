@@ -21,7 +21,7 @@ export interface DevSession {
   tls?: { cert: string; key: string }
 }
 
-export const DEV_SESSION_FILE = 'dev-session.json'
+const DEV_SESSION_FILE = 'dev-session.json'
 
 export function devPartnerKeyFile(dataDir: string, participant: string): string {
   return join(dataDir, 'partner-keys', `${participant}.json`)

@@ -20,7 +20,7 @@ import type { VerifiedRetraction } from './verify-retraction.ts'
 import type { VerifiedRenotice } from './verify-renotice.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
 
-export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
+const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
   hotline-gateway partner keygen --participant ID --out FILE [--register [--gateway URL]]
       Makes an Ed25519 signing key (private JWK, file mode 0600) and prints its public JWK and the
       directory snippet the gateway's administrator adds to your participant entry. With --register,

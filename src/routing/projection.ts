@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { CanonicalReport, Locator } from '../intake/report-types.ts'
+import type { CanonicalReport, Locator } from '../contract/report.ts'
 import type { DestinationKind } from './eligibility.ts'
 import { ProjectionError } from './errors.ts'
 

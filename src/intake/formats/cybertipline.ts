@@ -4,6 +4,5 @@
  * file metadata and hashes (in the NCMEC API it is a separate document sent after a file upload,
  * and the gateway never handles files).
  */
-export { parseCyberTiplineXml, type CyberTiplineParseOptions } from './cybertipline-read.ts'
+export { parseCyberTiplineXml } from './cybertipline-read.ts'
 export { toCyberTiplineXml } from './cybertipline-write.ts'
-export { INCIDENT_TYPE_LABELS } from './cybertipline-vocabulary.ts'

@@ -30,14 +30,14 @@ export interface DsaNotice {
   platform?: string
 }
 
-export interface DsaNotifier {
+interface DsaNotifier {
   name?: string
   email: string
   /** In a notice sent to the gateway: the platform it is passed on to may be given name and email. */
   share_with_platform?: boolean
 }
 
-export interface DsaLocation {
+interface DsaLocation {
   url: string
   additional_information: string
 }
