@@ -3,6 +3,8 @@
 //
 //   node --import tsx bench/delivery.ts drain [reports=5000]     intake as fast as it goes, then the backlog drains:
 //                                                                 the signing rate beside the intake rate
+//   node --import tsx bench/delivery.ts backlog [reports=50000]  a backlog built while both partners are away, then both
+//                                                                 start: how long until every handoff is receipted
 //   node --import tsx bench/delivery.ts steady [rate=500] [seconds=60]
 //                                                                 a steady intake rate with two partners running the
 //                                                                 receiver kit (nl-hotline pushed to, de-hotline long-
@@ -44,7 +46,9 @@ function uniqueReport(country = 'NL'): Record<string, unknown> {
 }
 
 async function startGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--no-migrate'], {
+  // BENCH_PROFILE=dir: a CPU profile of the gateway process, written when it stops
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
+  const child = spawn(process.execPath, [...profile, BIN, 'serve', '--no-migrate'], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -87,25 +91,24 @@ async function sendBatch(url: string, authorization: string, reports: Array<Reco
   if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`)
 }
 
-function sampler(pool: pg.Pool, started: number): { samples: string[]; stop(): void } {
+function sampler(pool: pg.Pool, started: number, count: (pool: pg.Pool) => Promise<number> = pending): { samples: string[]; stop(): void } {
   const samples: string[] = []
-  const timer = setInterval(async () => samples.push(`${((performance.now() - started) / 1000).toFixed(0)}s:${await pending(pool)}`), 1000)
+  const timer = setInterval(async () => samples.push(`${((performance.now() - started) / 1000).toFixed(0)}s:${await count(pool)}`), 1000)
   return { samples, stop: () => clearInterval(timer) }
 }
 
-async function drain(gateway: string, authorization: string, pool: pg.Pool, total = 5000, parallel = 4) {
+/** `total` reports in batches of 100, `parallel` batches in flight, spread over the gateways; a refused batch is sent again. */
+async function intakeAll(authorization: string, total: number, report: (i: number) => Record<string, unknown>, parallel = 4): Promise<void> {
   const batches = Math.ceil(total / 100)
   let next = 0
-  const started = performance.now()
-  const backlog = sampler(pool, started)
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < batches) {
         next++
-        const batch = Array.from({ length: 100 }, () => uniqueReport())
+        const batch = Array.from({ length: 100 }, (_, i) => report(i))
         // a refused batch (503 on an overloaded machine) is sent again after a second: the backlog is what is measured
         while (
-          !(await sendBatch(gateway, authorization, batch).then(
+          !(await sendBatch(nextGateway(), authorization, batch).then(
             () => true,
             () => false,
           ))
@@ -114,6 +117,13 @@ async function drain(gateway: string, authorization: string, pool: pg.Pool, tota
       }
     }),
   )
+}
+
+async function drain(authorization: string, pool: pg.Pool, total = 5000) {
+  const batches = Math.ceil(total / 100)
+  const started = performance.now()
+  const backlog = sampler(pool, started)
+  await intakeAll(authorization, total, () => uniqueReport())
   const intakeSeconds = (performance.now() - started) / 1000
   const handoffs = await scalar(pool, 'SELECT count(*) AS n FROM handoffs')
   const left = await pending(pool)
@@ -150,7 +160,7 @@ const LATENCY = `
     FROM handoffs h JOIN reports r ON r.id = h.report_id
    WHERE h.participant_id = $1 AND h.state = 'received'`
 
-async function steady(gateway: string, authorization: string, pool: pg.Pool, rate = 500, seconds = 60) {
+async function steady(authorization: string, pool: pg.Pool, rate = 500, seconds = 60) {
   const perTick = Math.max(1, Math.round(rate / 10)) // a batch every 100 ms, half to each partner's country
   const started = performance.now()
   const backlog = sampler(pool, started)
@@ -162,7 +172,7 @@ async function steady(gateway: string, authorization: string, pool: pg.Pool, rat
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
     sends.push(
       sendBatch(
-        gateway,
+        nextGateway(),
         authorization,
         Array.from({ length: perTick }, (_, i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE')),
       ).catch((error: Error) => void refused.push(error.message.slice(0, 40))),
@@ -202,6 +212,40 @@ async function steady(gateway: string, authorization: string, pool: pg.Pool, rat
   console.log(`delivery ratio: ${rows[0].got} receipted of ${rows[0].all} handoffs to the two partners (${(rows[0].got / rows[0].all).toFixed(3)})`)
 }
 
+/**
+ * A backlog of `total` handoffs (half to each partner) built while neither partner takes anything, then
+ * both start: how long until every one is receipted, beside how long intake took.
+ */
+async function backlog(authorization: string, pool: pg.Pool, start: () => Promise<void>, total = 50000) {
+  const started = performance.now()
+  await intakeAll(authorization, total, (i) => uniqueReport(i % 2 === 0 ? 'NL' : 'DE'))
+  const intakeSeconds = (performance.now() - started) / 1000
+  const unreceipted = `SELECT count(*) AS n FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline') AND state <> 'received'`
+  const waiting = await scalar(pool, unreceipted)
+  const drainStart = performance.now()
+  const samples = sampler(pool, drainStart, () => scalar(pool, unreceipted))
+  await start()
+  while ((await scalar(pool, unreceipted)) > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+  const drainSeconds = (performance.now() - drainStart) / 1000
+  samples.stop()
+  console.log(
+    `intake: ${total} reports in ${intakeSeconds.toFixed(1)} s = ${(total / intakeSeconds).toFixed(0)}/s; ${waiting} handoffs waiting for the partners`,
+  )
+  console.log(`not yet receipted over the drain: ${samples.samples.join(' ')}`)
+  console.log(
+    `backlog of ${waiting} pushed/pulled, verified and receipted in ${drainSeconds.toFixed(1)} s = ${(waiting / drainSeconds).toFixed(0)} receipts/s`,
+  )
+  recordFigures([
+    {
+      figure: 'backlog receipted',
+      value: waiting / drainSeconds,
+      baseline: 'intake of the same reports',
+      baselineValue: total / intakeSeconds,
+      unit: '/s',
+    },
+  ])
+}
+
 const url = await freshDatabase('bench_delivery')
 const pool = new pg.Pool({ connectionString: url, max: 2 })
 await migrate(pool, await readMigrations())
@@ -219,33 +263,54 @@ const env = {
   RATE_LIMIT_PARTICIPANT: '100000000',
   NODE_EXTRA_CA_CERTS: tls.file,
 }
-if (mode === 'steady') {
+if (mode === 'steady' || mode === 'backlog') {
   // everyone else pulls (nobody polls), so that only the two partners' deliveries are measured
   for (const p of directory.participants) p.delivery = { mode: 'pull' }
   for (const partner of [pushed, pulled])
     directory.participants.find((p) => p.id === partner.id)!.keys = { jwks: { keys: [partner.publicJwk as Record<string, string>] } }
 }
-const gateway = await startGateway(env)
-process.on('exit', () => gateway.child.kill('SIGKILL')) // never leave a gateway behind, however the bench ends
+// BENCH_PROCESSES=N: N gateway processes on the one database, the intake batches spread over them in turn
+const gateways = await Promise.all(Array.from({ length: Number(process.env.BENCH_PROCESSES ?? 1) }, () => startGateway(env)))
+const gateway = gateways[0]!
+let turn = 0
+const nextGateway = () => gateways[turn++ % gateways.length]!.url
+console.log(`${gateways.length} gateway process(es)`)
+process.on('exit', () => gateways.forEach((g) => g.child.kill('SIGKILL'))) // never leave a gateway behind, however the bench ends
 process.on('SIGTERM', () => process.exit(143))
 try {
-  if (mode === 'steady') {
+  if (mode === 'backlog') {
+    // both partners pull while the backlog builds, and nobody polls: it waits, signed, in their inboxes
+    await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
+    await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
+    const pullToken = await token(issuer.issuer, 'de-hotline')
+    await backlog(
+      `Bearer ${await token(issuer.issuer, 'be-hotline')}`,
+      pool,
+      async () => {
+        push = await pushPartner(pushed, gateway.url, tls)
+        directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = { mode: 'push', endpoint: push.url }
+        await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
+        pull = pullPartner(pulled, gateway.url, async () => pullToken)
+      },
+      ...args.map(Number),
+    )
+  } else if (mode === 'steady') {
     push = await pushPartner(pushed, gateway.url, tls)
     directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = { mode: 'push', endpoint: push.url }
     await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
     await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
     const pullToken = await token(issuer.issuer, 'de-hotline')
     pull = pullPartner(pulled, gateway.url, async () => pullToken)
-    await steady(gateway.url, `Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
+    await steady(`Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
   } else {
     await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
     await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
-    await drain(gateway.url, `Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
+    await drain(`Bearer ${await token(issuer.issuer, 'be-hotline')}`, pool, ...args.map(Number))
   }
 } finally {
   await pull?.stop()
   push?.close()
-  gateway.child.kill('SIGTERM')
+  for (const g of gateways) g.child.kill('SIGTERM')
   await issuer.close()
   await pool.end()
 }

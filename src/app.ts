@@ -24,6 +24,8 @@ import { createTakedownStats, statsHandlers } from './stats/takedown-stats.ts'
 import { createInbox } from './handoffs/inbox.ts'
 import { manifestIssuer } from './handoffs/handoff-runtime.ts'
 import { createRetractions } from './handoffs/retractions.ts'
+import { linkEntries } from './handoffs/handoff-audit.ts'
+import { timelineEntry } from './handoffs/handoff-store.ts'
 import { createInboxSignals, type InboxSignals } from './handoffs/inbox-signals.ts'
 import { createHandoffService } from './handoffs/handoff-service.ts'
 import { createParticipantKeys } from './handoffs/participant-keys.ts'
@@ -101,7 +103,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const escalations = createEscalations({ pool: database.pool, directory, ackMs: config.urgentAckMs })
   const reports = createReportQueries({
     pool: database.pool,
-    retractions: createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
+    handoffs: {
+      ...createRetractions({ pool: database.pool, sealer, issuer: manifestIssuer(config), keyCheckMs: config.keyCheckMs }),
+      linkEntries,
+      timelineEntry,
+    },
   })
   const assets = await assetHandlers()
   const app = await createContractServer({

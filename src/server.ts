@@ -43,7 +43,16 @@ export async function serve(options: ServeOptions): Promise<void> {
     built.addHook('onClose', async () => issuer?.close())
     const audit = await startAuditLog({ config: runtime, database, logger, sealer, health: loopHealth })
     built.addHook('onClose', async () => audit.stop()) // runs before the database plugin closes the pool
-    const handoffs = await startHandoffDelivery({ config: runtime, database, logger, sealer, signals: inboxSignals, health: loopHealth })
+    // development: pushes trust the development partners' certificate too
+    const handoffs = await startHandoffDelivery({
+      config: runtime,
+      database,
+      logger,
+      sealer,
+      signals: inboxSignals,
+      health: loopHealth,
+      ca: devAuth?.ca,
+    })
     built.addHook('onClose', async () => handoffs.stop())
     const retention = startRetention({ config: runtime, database, logger })
     built.addHook('onClose', async () => retention.stop())

@@ -8,16 +8,15 @@ import { encodeEntryBundle, parseTilePath, readTileData, TILE_WIDTH, TileError }
 import { proveRecord, proveTree, type Hash } from '../tlog/tlog.ts'
 
 export const MAX_ENTRIES_PAGE = 1000
-export const MAX_EVIDENCE_ENTRIES = 100
 
-export interface LogKey {
+interface LogKey {
   verifier_key: string
   kid: string
   active: boolean
   created_at: string
 }
 
-export interface TileResource {
+interface TileResource {
   data: Buffer
   /** A full tile or bundle never changes; a partial one is only superseded by wider ones. */
   full: boolean

@@ -12,7 +12,7 @@ import { checkRecord, recordHash, type Hash } from '../tlog/tlog.ts'
  */
 export const EVIDENCE_FORMAT = 'hotline-gateway/audit-evidence/v1'
 
-export interface EvidenceEntry extends PresentedEntry {
+interface EvidenceEntry extends PresentedEntry {
   /** base64 hashes, leaf side first (RFC 9162 order) */
   inclusion_proof: string[]
 }

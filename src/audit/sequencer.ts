@@ -30,7 +30,7 @@ export interface SequencerOptions {
   health?: LoopHealth | undefined
 }
 
-export type BatchResult =
+type BatchResult =
   | { kind: 'busy' } // another process holds the lock
   | { kind: 'idle' } // nothing to sequence, the tree size is signed
   | { kind: 'sequenced'; count: number; treeSize: number }

@@ -4,7 +4,7 @@ import { AuthError, type AuthErrorCode } from './auth-error.ts'
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const BEARER_SCHEME = /^Bearer(?: |$)/i
 
-export const REALM = 'hotline-gateway'
+const REALM = 'hotline-gateway'
 
 /** The bearer token in an Authorization header value, or null when absent or malformed. */
 export function parseBearer(authorizationHeader?: string): string | null {

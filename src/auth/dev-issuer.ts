@@ -8,8 +8,6 @@ import { providerConfiguration, TOKEN_PATH, type DevClient } from './dev-issuer-
 import { isLoopbackHost } from './loopback.ts'
 import { generateSigningKey } from './signing-key.ts'
 
-export type { DevClient } from './dev-issuer-config.ts'
-
 export interface DevIssuerOptions {
   /** Must be a loopback address: this issuer speaks plain http. Default 127.0.0.1. */
   host?: string

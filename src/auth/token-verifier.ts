@@ -5,7 +5,7 @@ import { discoverIssuerKeys } from './discovery.ts'
 import { isTokenKeyMismatch, toAuthError } from './token-errors.ts'
 
 export { AuthError, isAuthError, type AuthErrorCode } from './auth-error.ts'
-export { parseBearer, requireBearer, wwwAuthenticate, REALM, type ChallengeError } from './bearer.ts'
+export { parseBearer, wwwAuthenticate } from './bearer.ts'
 
 /** A verified RFC 9068 access token, reduced to what authorization decisions need. */
 export interface AccessToken {

@@ -12,7 +12,7 @@ import { HANDOFF_EVIDENCE_FORMAT, type HandoffEvidence } from '../handoffs/hando
 import { verifyHandoffEvidence } from '../handoffs/evidence-verify.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 
-export const AUDIT_HELP = `Usage:
+const AUDIT_HELP = `Usage:
   hotline-gateway audit verify --url URL --key VKEY [--state FILE] [--full] [--token TOKEN]
                                [--witness WVKEY ... [--quorum K]]
       Fetches the gateway's latest checkpoint and checks its signature with the log's verifier key VKEY

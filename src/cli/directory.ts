@@ -8,7 +8,7 @@ import { describeDiff, isEmptyDiff } from '../directory/diff.ts'
 import { readDirectoryFile } from '../directory/directory-file.ts'
 import { createDirectoryService } from '../directory/directory-service.ts'
 
-export const DIRECTORY_HELP = `Usage:
+const DIRECTORY_HELP = `Usage:
   hotline-gateway directory import FILE [--dry-run]   publish FILE (YAML or JSON) as a new directory version;
                                                       --dry-run shows the changes and writes nothing`
 

@@ -10,7 +10,7 @@ import { loggerOptions } from '../logging/logger.ts'
 import type { KeyPurpose } from '../crypto/gateway-key.ts'
 import { rotateKey } from '../keys/gateway-keys.ts'
 
-export const KEYS_HELP = `Usage:
+const KEYS_HELP = `Usage:
   hotline-gateway keys list                       the gateway's signing keys, active and retired
   hotline-gateway keys rotate receipt|checkpoint  retire the active key of that purpose and publish a new one
 

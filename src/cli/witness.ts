@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { generateCosignerKey } from '../notes/cosignature.ts'
 import { createWitness, fileWitnessStore, memoryWitnessStore, serveWitness, type WitnessedLog } from '../witness/witness.ts'
 
-export const WITNESS_HELP = `Usage:
+const WITNESS_HELP = `Usage:
   hotline-gateway witness keygen --name NAME --out FILE
       Makes a witness key: the signer key goes to FILE (mode 0600), the cosignature verifier key is
       printed; give it to the gateway operator (AUDIT_WITNESSES) and to auditors (audit verify --witness).

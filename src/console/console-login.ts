@@ -2,7 +2,7 @@ import * as oidc from 'openid-client'
 import { isLoopbackHttp } from '../auth/loopback.ts'
 
 /** The scopes the console asks for: intake, reading its reports, the delivery desk, the audit view. */
-export const CONSOLE_SCOPES = ['reports:write', 'reports:read', 'deliveries:admin', 'audit:read']
+const CONSOLE_SCOPES = ['reports:write', 'reports:read', 'deliveries:admin', 'audit:read']
 
 export interface LoginStart {
   url: string

@@ -9,7 +9,7 @@ import { ConfigError, type Config } from '../config/config.ts'
  * The key that seals private keys and reporter contact data at rest. Production must configure it
  * (ENCRYPTION_KEY); development generates one beside the embedded database, once, and reuses it.
  */
-export async function resolveEncryptionKey(config: Config, logger: Logger): Promise<Buffer> {
+async function resolveEncryptionKey(config: Config, logger: Logger): Promise<Buffer> {
   if (config.encryptionKey) return Buffer.from(config.encryptionKey, 'base64')
   if (config.nodeEnv === 'production') {
     throw new ConfigError(['ENCRYPTION_KEY must be set when NODE_ENV=production: 32 random bytes, base64 (openssl rand -base64 32)'])

@@ -85,7 +85,7 @@ export function verifyRequestSignature(request: HttpRequestParts, signature: Mes
 }
 
 /** The RFC 9421 signature base: one line per covered component, then `@signature-params`. */
-export function signatureBase(request: HttpRequestParts, components: readonly string[], params: Parameters): string {
+function signatureBase(request: HttpRequestParts, components: readonly string[], params: Parameters): string {
   const lines = components.map((name) => `"${name}": ${componentValue(request, name)}`)
   lines.push(`"@signature-params": ${serializeInnerList(components, params)}`)
   return lines.join('\n')

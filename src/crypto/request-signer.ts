@@ -5,12 +5,12 @@ import { contentDigest, signRequest } from './http-signature.ts'
 /** What every request the gateway sends is signed over (RFC 9421), and the tag that says it is the gateway's. */
 export const GATEWAY_SIGNATURE_COMPONENTS = ['@method', '@target-uri', 'content-type', 'content-digest'] as const
 export const GATEWAY_SIGNATURE_TAG = 'hotline-gateway'
-export const GATEWAY_SIGNATURE_LABEL = 'hotline-gateway'
+const GATEWAY_SIGNATURE_LABEL = 'hotline-gateway'
 
 /** How long a signed request stays acceptable (its `expires` - `created`): enough for clock skew, too little to store and replay. */
 const DEFAULT_TTL_SECONDS = 300
 
-export interface OutboundRequest {
+interface OutboundRequest {
   method: string
   url: string
   contentType: string

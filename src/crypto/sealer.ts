@@ -8,11 +8,11 @@ import { GatewayError } from '../errors/gateway-error.ts'
  * the gateway's private keys. Sealed form: version byte || 12-byte nonce || ciphertext || 16-byte tag.
  */
 /** page-token: the pages' form tokens and session cookies, readable by every gateway process and nobody else. */
-export type SealPurpose = 'private-key' | 'reporter-contact' | 'page-token'
+type SealPurpose = 'private-key' | 'reporter-contact' | 'page-token'
 
 const VERSION = 1
 
-export class SealError extends GatewayError<'SEAL_OPEN_FAILED'> {
+class SealError extends GatewayError<'SEAL_OPEN_FAILED'> {
   constructor(message: string, options?: ErrorOptions) {
     super('SEAL_OPEN_FAILED', message, options)
   }

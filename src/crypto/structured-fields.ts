@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/gateway-error.ts'
  * sequences, with parameters that are integers, strings, tokens, booleans or byte sequences.
  */
 
-export type BareItem = string | number | boolean | Buffer
+type BareItem = string | number | boolean | Buffer
 export type Parameters = Array<[string, BareItem]>
 export interface Member {
   /** An inner list's items (strings), or undefined for a single item. */
@@ -49,11 +49,11 @@ export function serializeInnerList(items: readonly string[], params: Parameters)
   return `(${items.map(serializeString).join(' ')})${serializeParams(params)}`
 }
 
-export function serializeParams(params: Parameters): string {
+function serializeParams(params: Parameters): string {
   return params.map(([key, value]) => (value === true ? `;${key}` : `;${key}=${serializeBareItem(value)}`)).join('')
 }
 
-export function serializeBareItem(value: BareItem): string {
+function serializeBareItem(value: BareItem): string {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || Math.abs(value) > 999_999_999_999_999) throw new StructuredFieldError(`${value} is not an sf-integer`)
     return String(value)
@@ -63,7 +63,7 @@ export function serializeBareItem(value: BareItem): string {
   return serializeString(value)
 }
 
-export function serializeString(value: string): string {
+function serializeString(value: string): string {
   if (!/^[\x20-\x7e]*$/.test(value)) throw new StructuredFieldError('an sf-string holds printable ASCII only')
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
 import { GatewayError } from '../errors/gateway-error.ts'
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
 /** Arbitrary but fixed: every gateway process serialises migrations on this advisory lock. */
 const MIGRATION_LOCK = 7_212_410_001
@@ -24,16 +24,16 @@ interface MigrationFile {
   checksum: string
 }
 
-export interface NumberedMigration extends MigrationFile {
+interface NumberedMigration extends MigrationFile {
   kind: 'migration'
   version: number
 }
 
-export interface FunctionDefinition extends MigrationFile {
+interface FunctionDefinition extends MigrationFile {
   kind: 'function'
 }
 
-export class MigrationError extends GatewayError<'MIGRATION_FAILED'> {
+class MigrationError extends GatewayError<'MIGRATION_FAILED'> {
   constructor(message: string, options?: ErrorOptions) {
     super('MIGRATION_FAILED', message, options)
   }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -18,24 +17,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
-}
-
-/**
- * A throwaway self-signed certificate for 127.0.0.1, for the push receiver (pushes go over HTTPS only).
- * Made with openssl; without it the demo's home hotline pulls instead of taking pushes.
- */
-export function certificate(dir: string): { cert: string; key: string } | undefined {
-  const cert = join(dir, 'tls-cert.pem')
-  const key = join(dir, 'tls-key.pem')
-  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1']
-  try {
-    execFileSync('openssl', [...args, '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-      stdio: 'ignore',
-    })
-    return { cert, key }
-  } catch {
-    return undefined
-  }
 }
 
 /** Each partner's signing key (partner keygen), written where its receiver reads it. */

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { apiAs, signerOf, verifyReceipt, type Api } from './demo-api.ts'
 import { analystReferral, CAST, imminentDanger, mistakenEscalation, platformEscalation, STATUS } from './demo-case.ts'
 import { createCast, runCli, type Cast } from './demo-processes.ts'
-import { certificate, demoDirectory, devCredentials, fetchToken, freePort, partnerKeys } from './demo-setup.ts'
+import { demoDirectory, devCredentials, fetchToken, freePort, partnerKeys } from './demo-setup.ts'
+import { selfSignedCertificate } from '../dev/dev-tls.ts'
 import { DemoFailure, expect, narrator, waitFor, type Narrator } from './demo-steps.ts'
 
 const AUDIENCE = 'urn:hotline-gateway:api'
@@ -97,7 +98,8 @@ async function setUp(show: Narrator, cast: Cast, dir: string): Promise<Stage> {
   const dataDir = join(dir, 'data')
   const port = await freePort()
   const gateway = `http://127.0.0.1:${port}`
-  const tls = certificate(dir)
+  // the push receiver's certificate (without openssl the home hotline pulls instead)
+  const tls = await selfSignedCertificate(join(dir, 'tls'))
   const tokens: Record<string, string> = {}
   let admin: Api | undefined
   await show.step('Start the gateway: embedded PGlite, the development identity provider', async () => {

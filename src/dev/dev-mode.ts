@@ -13,6 +13,7 @@ import { KIND_CEILING } from '../auth/access.ts'
 import { TOKEN_PATH } from '../auth/dev-issuer-config.ts'
 import { devTokenHowTo, startDevIssuer } from '../auth/dev-issuer.ts'
 import { devPartnerKeys, withKeys } from './dev-partners.ts'
+import { devPartnerTls, devTrust } from './dev-tls.ts'
 
 export const EXAMPLE_DIRECTORY = fileURLToPath(new URL('../../examples/directory.yaml', import.meta.url))
 
@@ -21,6 +22,8 @@ export interface DevAuth {
   close(): Promise<void>
   /** Once the gateway listens at `gateway`: leaves DATA_DIR/dev-session.json for the partner CLI and says how to use it. */
   announce(gateway: string): Promise<void>
+  /** The CAs the gateway's pushes trust: the usual ones and the development partners' certificate (none without openssl). */
+  ca?: string
 }
 
 /**
@@ -51,6 +54,8 @@ export async function startDevAuth(config: Config, database: Database, logger: L
     await showSecrets(`${howTo}Other dev clients: ${clients.map((c) => `${c.clientId}:${c.secret}`).join('  ')}\n`, config.dataDir)
   }
   const participants = (current?.document.participants ?? []).filter((p) => p.clients.length > 0)
+  // `partner serve --participant` listens with this certificate and the gateway trusts it: pushes reach it with nothing set up
+  const tls = await devPartnerTls(config.dataDir)
   async function announce(gateway: string): Promise<void> {
     const file = await writeDevSession(config.dataDir, {
       gateway,
@@ -59,16 +64,21 @@ export async function startDevAuth(config: Config, database: Database, logger: L
       clients: Object.fromEntries(clients.map((c) => [c.clientId, c.secret])),
       participants: Object.fromEntries(participants.map((p) => [p.id, p.clients[0]!])),
       ...(admin ? { admin: admin.clientId } : {}),
+      ...(tls ? { tls } : {}),
     })
     const example = participants.find((p) => p.id === 'nl-hotline') ?? participants[0]
     if (!example) return
     process.stderr.write(
       `\nPartners in development: keys are in ${devPartnerKeyFile(config.dataDir, '<participant>')} (registered in the directory);\n` +
         `${file} tells the partner CLI where the gateway is and how to get a token, so this is enough:\n` +
-        `  npx hotline-gateway partner pull --participant ${example.id} --out ./inbox-${example.id}\n\n`,
+        `  npx hotline-gateway partner pull --participant ${example.id} --out ./inbox-${example.id}\n` +
+        (tls
+          ? `or, to take pushes (it registers its address as the participant's push endpoint):\n  npx hotline-gateway partner serve --participant ${example.id} --out ./inbox-${example.id}\n`
+          : '') +
+        '\n',
     )
   }
-  return { ...issuer, announce }
+  return { ...issuer, announce, ...(tls ? { ca: await devTrust(tls) } : {}) }
 }
 
 /**

@@ -2,7 +2,7 @@ import { readDocumentFile } from '../http/schema-files.ts'
 import { checkDirectory, type DirectoryDocument } from './participant.ts'
 import { GatewayError, type FieldIssue } from '../errors/gateway-error.ts'
 
-export class DirectoryFileError extends GatewayError<'DIRECTORY_FILE_INVALID'> {
+class DirectoryFileError extends GatewayError<'DIRECTORY_FILE_INVALID'> {
   constructor(
     readonly file: string,
     readonly errors: FieldIssue[],

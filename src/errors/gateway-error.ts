@@ -39,7 +39,3 @@ export interface ErrorField {
 export interface FieldIssue extends ErrorField {
   message: string
 }
-
-export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError
-}

@@ -10,7 +10,6 @@ import type { ReportFormatOf } from './report-format.ts'
 
 export { parseCyberTiplineXml, type CyberTiplineParseOptions } from './cybertipline-read.ts'
 export { toCyberTiplineXml } from './cybertipline-write.ts'
-export { INCIDENT_TYPE_LABELS } from './cybertipline-vocabulary.ts'
 
 /** What platforms send NCMEC, read from any sender (its kind says the channel) and written to hotlines and police. */
 export const CYBERTIPLINE_XML: ReportFormatOf<'report'> = {

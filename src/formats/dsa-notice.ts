@@ -6,7 +6,7 @@ import { FormatError } from './format-error.ts'
 import type { ReportFormatOf } from './report-format.ts'
 
 /** Served as this media type; the body is schemas/dsa-notice.v1.json. */
-export const DSA_NOTICE_MEDIA_TYPE = 'application/vnd.hotline-gateway.dsa-notice.v1+json'
+const DSA_NOTICE_MEDIA_TYPE = 'application/vnd.hotline-gateway.dsa-notice.v1+json'
 
 /** An EU DSA Article 16 notice, matching schemas/dsa-notice.v1.json. */
 export interface DsaNotice {
@@ -29,19 +29,19 @@ export interface DsaNotice {
   platform?: string
 }
 
-export interface DsaNotifier {
+interface DsaNotifier {
   name?: string
   email: string
   /** In a notice sent to the gateway: the platform it is passed on to may be given name and email. */
   share_with_platform?: boolean
 }
 
-export interface DsaLocation {
+interface DsaLocation {
   url: string
   additional_information: string
 }
 
-export type DsaNoticeValidation = { ok: true; notice: DsaNotice } | { ok: false; errors: FieldError[] }
+type DsaNoticeValidation = { ok: true; notice: DsaNotice } | { ok: false; errors: FieldError[] }
 /** Checks a notice sent to the gateway against schemas/dsa-notice.v1.json#/$defs/submitted (intake compiles it). */
 export type DsaNoticeValidator = (value: unknown) => DsaNoticeValidation
 

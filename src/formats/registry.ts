@@ -40,4 +40,4 @@ export function channelOf(format: ReportFormatEntry, senderKind: ParticipantKind
   return format.channel?.[senderKind] ?? 'web_form'
 }
 
-export type { ReadContext, ReportFormatEntry, ReportValidation, ReportValidator } from './report-format.ts'
+export type { ReportFormatEntry, ReportValidation, ReportValidator } from './report-format.ts'

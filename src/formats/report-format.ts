@@ -11,14 +11,14 @@ export type ReportValidator = (value: unknown) => ReportValidation
  * What reading a document needs from intake: the channel it came through (see `channel`), and the
  * validators compiled once, on the server's Ajv.
  */
-export interface ReadContext {
+interface ReadContext {
   channel: Channel
   validateReport: ReportValidator
   validateDsaNotice: DsaNoticeValidator
 }
 
 /** What a format is written from: routing's projection of the report for the destination (src/routing/projection.ts). */
-export interface Projections {
+interface Projections {
   /** The report as a hotline or law-enforcement destination of that kind is given it. */
   report: CanonicalReport
   /** What a platform is given: the content of a notice. */

@@ -3,7 +3,11 @@ import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { RequestSigner } from '../crypto/request-signer.ts'
 import type { DirectoryService } from '../directory/directory-service.ts'
-import { deadLettersTotal, deliveryLatency, pushAttemptsTotal } from '../ops/metrics.ts'
+import { deadLettersTotal, deliveryLatency, intakeToReceipt, pushAttemptsTotal } from '../ops/metrics.ts'
+import { createGroupCommit } from '../db/group-commit.ts'
+import type { Participant } from '../directory/participant.ts'
+import { receivedEvent } from './handoff-service.ts'
+import { sentAndReceived, type AnsweredPush } from './receipt-batch.ts'
 import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
 import type { HandoffService } from './handoff-service.ts'
@@ -12,7 +16,7 @@ import type { DeliveryContext, DeliveryMode, Leased, Wanted } from './delivery-m
 export interface DispatcherOptions {
   pool: pg.Pool
   directory: DirectoryService
-  handoffs: Pick<HandoffService, 'receipt' | 'retractionReceipt'>
+  handoffs: Pick<HandoffService, 'receipt' | 'retractionReceipt' | 'checkReceipt'>
   logger: Logger
   /** Signs each request (RFC 9421, with the gateway's published key): its header fields. */
   signRequest: RequestSigner
@@ -151,6 +155,7 @@ export function createDispatcher(options: DispatcherOptions) {
     const outcome = await mode.deliver(row, target, context)
     if (stopping.signal.aborted) return // not the target's fault: the lease runs out and it is sent again
     if (!outcome.ok) return retryLater(row, target, outcome.error)
+    if (row.kind === 'handoff' && outcome.receipt && (await receivedAtOnce(mode, row, destination, target, outcome.receipt))) return
     await markSent(mode, row, target)
     if (!outcome.receipt || row.kind === 'renotice') return // a re-notice is answered by a status, not a receipt
     try {
@@ -162,18 +167,38 @@ export function createDispatcher(options: DispatcherOptions) {
     }
   }
 
+  // the pushes answered with a receipt in the same turn: committed together, sent and received at once
+  const answered = createGroupCommit(async (items: AnsweredPush[]) => {
+    const taken = await sentAndReceived(pool, items, new Date())
+    return items.map((item) => taken.get(item.id))
+  })
+
+  /**
+   * A handoff whose push came back with a plain receipt, sent and received in one group commit; false
+   * when the receipt or the row is anything else (then the two single steps answer it as before).
+   */
+  async function receivedAtOnce(mode: DeliveryMode, row: Leased, destination: Participant, target: string, receipt: string): Promise<boolean> {
+    const checked = await options.handoffs.checkReceipt(destination, row.id, receipt)
+    const plain = checked.plain
+    if (!plain) return false
+    const createdAt = await answered({
+      id: row.id,
+      destination: destination.id,
+      target,
+      checked: { ...checked, plain },
+      entries: (at) => [sentEvent(mode, row, at), receivedEvent(destination.id, checked, plain, at)],
+    })
+    if (!createdAt) return false
+    pushAttemptsTotal.inc({ kind: row.kind, result: 'sent' })
+    deliveryLatency.observe((Date.now() - new Date(row.item.signed_at as string).getTime()) / 1000)
+    intakeToReceipt.observe((Date.now() - createdAt.getTime()) / 1000)
+    return true
+  }
+
   /** The message is sent (once, audited) and the target's breaker closes: one statement. */
   async function markSent(mode: DeliveryMode, row: Leased, target: string): Promise<void> {
-    const { change, type, digest } = SENT[row.kind]
-    const event = {
-      type,
-      at: new Date().toISOString(),
-      handoff_id: row.id,
-      destination: row.participant_id,
-      mode: mode.mode,
-      [digest]: row.item[digest] as string,
-    }
-    await changeWithEntry(pool, { change, also: [CLOSED], params: [row.id, row.participant_id, target], event })
+    const event = sentEvent(mode, row, new Date())
+    await changeWithEntry(pool, { change: SENT[row.kind].change, also: [CLOSED], params: [row.id, row.participant_id, target], event })
     pushAttemptsTotal.inc({ kind: row.kind, result: 'sent' })
     if (row.kind === 'handoff') deliveryLatency.observe((Date.now() - new Date(row.item.signed_at as string).getTime()) / 1000)
   }
@@ -238,7 +263,11 @@ export function createDispatcher(options: DispatcherOptions) {
   }
 }
 
-export type Dispatcher = ReturnType<typeof createDispatcher>
+/** The `<kind>_sent` entry of a message taken by its destination. */
+function sentEvent(mode: DeliveryMode, row: Leased, at: Date) {
+  const { type, digest } = SENT[row.kind]
+  return { type, at: at.toISOString(), handoff_id: row.id, destination: row.participant_id, mode: mode.mode, [digest]: row.item[digest] as string }
+}
 
 function slotKey(participant: string, target: string): string {
   return `${participant}\n${target}`

@@ -37,8 +37,10 @@ export async function startHandoffDelivery(options: {
   signals?: Pick<InboxSignals, 'signal'>
   /** Where the loops report their heartbeats (readiness). */
   health?: LoopHealth
+  /** The CAs pushes and notifications trust, when not the usual ones (development: the partners' certificate too). */
+  ca?: string
 }): Promise<RunningHandoffDelivery> {
-  const { config, database, logger, sealer, signals, health } = options
+  const { config, database, logger, sealer, signals, health, ca } = options
   const pool = database.pool
   const signingThread = createSigningThread()
   const directory = createDirectoryService({ pool, cacheMs: config.directoryCacheMs })
@@ -58,6 +60,7 @@ export async function startHandoffDelivery(options: {
     signRequest,
     maxAgeMs: config.deliveryMaxAgeMs,
     leaseMs: config.deliveryLeaseMs,
+    ca,
     onSettled: (mode) => delivering.get(mode)?.wake(),
   })
   // one loop per delivery mode: a mode whose targets are slow never holds up another's
@@ -88,7 +91,7 @@ export async function startHandoffDelivery(options: {
     intervalMs: 1_000,
     health,
   })
-  const notifier = createStatusNotifier({ pool, logger, signRequest })
+  const notifier = createStatusNotifier({ pool, logger, signRequest, ca })
   const notifying = startLoop({ name: 'status notification', step: notifier.step, logger, intervalMs: 1_000, health })
   return {
     async stop() {

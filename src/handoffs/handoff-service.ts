@@ -8,6 +8,7 @@ import { schemaValidator } from '../http/schema-files.ts'
 import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
 import { HandoffError } from './handoff-error.ts'
+import { receiveMany, type CheckedReceipt, type PostedReceipt } from './receipt-batch.ts'
 import { HANDOFF_COLUMNS, loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
 import { queueNotification, type NotifyEndpointOf } from './status-notifications.ts'
@@ -22,7 +23,7 @@ import {
 } from './signed-message.ts'
 
 /** Status messages a handoff keeps at most (its evidence carries them all). */
-export const MAX_STATUSES = 50
+const MAX_STATUSES = 50
 
 export type HandoffService = ReturnType<typeof createHandoffService>
 
@@ -39,11 +40,35 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
   }
 
   /**
+   * A destination's receipts for many handoffs at once (a pull partner receipting an inbox page): each
+   * verified, the plain ones taken in one statement, each answered as if it had been posted alone.
+   */
+  async function receipts(participant: Participant, posted: PostedReceipt[]) {
+    const checked = await Promise.all(posted.map((item) => checkReceipt(participant, item.handoff_id, item.receipt)))
+    return receiveMany(pool, participant.id, checked, {
+      event: (c, signed, at) => receivedEvent(participant.id, c, signed, at),
+      single: (c) => lockedReceipt(c.handoff_id, participant, c.receipt, c.digest, c.verification),
+      taken: (row) => {
+        intakeToReceipt.observe((row.received_at!.getTime() - new Date(row.created_at).getTime()) / 1000)
+        return presentHandoff({ ...row, statuses: [] }) // a handoff has statuses only after its receipt
+      },
+    })
+  }
+
+  /** A receipt verified outside any transaction, and whether it is the plain case the one-statement paths take. */
+  async function checkReceipt(participant: Participant, handoffId: string, receipt: string): Promise<CheckedReceipt> {
+    const verification = await verifyOutside(participant, receipt, HANDOFF_RECEIPT_TYP, 'receipt')
+    const plain = await plainReceipt(verification.message, handoffId)
+    return { handoff_id: handoffId, receipt, digest: sha256Hex(receipt), plain, verification }
+  }
+
+  /**
    * The common case in one statement, without a transaction: a good receipt for a handoff that waits
    * for one. Anything else (undefined) is left to lockedReceipt, which answers it as it always did.
    */
-  async function receivedAtOnce(id: string, participant: Participant, jws: string, digest: string, signed: VerifiedMessage | undefined) {
-    if (!signed || signed.claims.handoff_id !== id || !(await schemaValidator('handoff-receipt-claims.json'))(signed.claims)) return undefined
+  async function receivedAtOnce(id: string, participant: Participant, jws: string, digest: string, verified: VerifiedMessage | undefined) {
+    const signed = await plainReceipt(verified, id)
+    if (!signed) return undefined
     const at = new Date()
     const manifestSha256 = signed.claims.manifest_sha256 as string
     const row = await changeWithEntry<HandoffRow>(pool, {
@@ -242,7 +267,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     })
   }
 
-  return { get, receipt, status, redeliver, retractionReceipt }
+  return { get, receipt, receipts, checkReceipt, status, redeliver, retractionReceipt }
 }
 
 // A good receipt (claims checked by the caller) for a handoff addressed to its signer that waits for one.
@@ -251,6 +276,17 @@ const RECEIVED = `
     FROM reports r
    WHERE h.id = $1 AND h.participant_id = $2 AND h.state IN ('ready', 'sent') AND h.manifest_sha256 = $8 AND r.id = h.report_id
   RETURNING ${HANDOFF_COLUMNS}`
+
+/** A verified receipt whose claims follow their schema and name `id`: what the one-statement paths take. */
+async function plainReceipt(signed: VerifiedMessage | undefined, id: string): Promise<VerifiedMessage | undefined> {
+  const plain = !!signed && signed.claims.handoff_id === id && (await schemaValidator('handoff-receipt-claims.json'))(signed.claims)
+  return plain ? signed : undefined
+}
+
+/** The `handoff.receipt_received` entry of a plain receipt. */
+export function receivedEvent(destination: string, checked: CheckedReceipt, signed: VerifiedMessage, at: Date) {
+  return receiptEvent(checked.handoff_id, destination, signed.claims.manifest_sha256 as string, checked.digest, signed.kid, at)
+}
 
 function receiptEvent(id: string, destination: string, manifestSha256: string, receiptSha256: string, kid: string, at: Date) {
   return {

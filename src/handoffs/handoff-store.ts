@@ -83,7 +83,7 @@ export async function loadHandoff(db: pg.Pool | pg.ClientBase, id: string, lock 
 }
 
 /** The destination, the report's sender and auditors see a handoff; to anyone else it does not exist. */
-export function visibleTo(row: HandoffRow | undefined, principal: Principal): row is HandoffRow {
+function visibleTo(row: HandoffRow | undefined, principal: Principal): row is HandoffRow {
   const me = principal.participant.id
   return row !== undefined && (row.participant_id === me || row.sender_id === me || principal.scopes.has('audit:read'))
 }

@@ -6,7 +6,7 @@ import { compactSigner, sha256Hex, threadedCompactSigner } from '../crypto/jws.t
 import type { SigningThread } from '../crypto/signing-thread.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { ReportFormat } from '../directory/participant.ts'
-import type { CanonicalReport } from '../intake/report.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { sharesContact, type DestinationKind, type RuleReason } from '../routing/index.ts'
 import { commitChange, type AuditEvent } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
@@ -105,7 +105,7 @@ export function createHandoffWorker(options: HandoffWorkerOptions): HandoffWorke
     // the reporter's contact is unsealed only for a kind the reporter agreed to share it with (the projection decides the rest)
     if (!row.contact_sealed || !row.kind || !sharesContact(report, row.kind)) return report
     const contact = JSON.parse(sealer.open('reporter-contact', row.contact_sealed, row.report_id).toString('utf8'))
-    return { ...report, reporter: { ...report.reporter, contact } } as CanonicalReport
+    return { ...report, reporter: { ...report.reporter, contact } }
   }
 
   async function step(): Promise<number> {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { Database } from '../db/database.ts'
 
 /** The channel every signing batch NOTIFYs, once per destination it made handoffs available to. */
-export const INBOX_CHANNEL = 'hg_inbox'
+const INBOX_CHANNEL = 'hg_inbox'
 
 // Inbox places are handed out in commit order (migration 0018): whoever hands them out takes this lock
 // for the last few milliseconds of its transaction, so a cursor never passes a place committed later.

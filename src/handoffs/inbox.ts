@@ -45,7 +45,7 @@ const RENOTICES = `
   RETURNING id AS handoff_id, renotice, renotice_sha256, renotice_seq`
 
 /** The longest a request may wait for a handoff (s): below every proxy's idle timeout we know of. */
-export const MAX_WAIT_SECONDS = 30
+const MAX_WAIT_SECONDS = 30
 
 export interface InboxQuery {
   limit: number

@@ -1,6 +1,6 @@
 import type { ReportFormat } from '../directory/participant.ts'
 import { formatNamed } from '../formats/registry.ts'
-import type { CanonicalReport } from '../intake/report.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { project, type DestinationKind } from '../routing/index.ts'
 
 export interface Payload {

@@ -2,8 +2,6 @@ import type { DeliveryMode } from './delivery-mode.ts'
 import { DELIVERY_MODES } from './delivery-modes.ts'
 import { createDispatcher, type DispatcherOptions } from './delivery-dispatcher.ts'
 
-export { pushSigned, PushFailed, type PushAnswer, type PushRequestOptions } from './push-request.ts'
-
 export type PushDeliveryOptions = DispatcherOptions & {
   /** The modes to run (default: every registered one). */
   modes?: readonly DeliveryMode[]

@@ -3,7 +3,7 @@ import type { RequestSigner } from '../crypto/request-signer.ts'
 import type { DeliveryContext, Delivered, Leased } from './delivery-mode.ts'
 import { httpsPost } from './https-post.ts'
 
-export interface PushRequestOptions {
+interface PushRequestOptions {
   /** Signs the request (RFC 9421, with the gateway's published key): its header fields. */
   signRequest: RequestSigner
   /** Extra trusted CA certificates (PEM); NODE_EXTRA_CA_CERTS works too. */
@@ -14,13 +14,13 @@ export interface PushRequestOptions {
   signal?: AbortSignal
 }
 
-export interface PushAnswer {
+interface PushAnswer {
   status: number
   body: string
 }
 
 /** The endpoint could not be reached or did not answer: the network's fault or the endpoint's, never ours. */
-export class PushFailed extends GatewayError<'PUSH_FAILED'> {
+class PushFailed extends GatewayError<'PUSH_FAILED'> {
   constructor(message: string, options?: ErrorOptions) {
     super('PUSH_FAILED', message, options)
   }
@@ -32,7 +32,7 @@ export class PushFailed extends GatewayError<'PUSH_FAILED'> {
  * status; a network failure, a timeout or an untrusted certificate rejects with PushFailed (anything
  * else that rejects, such as a signing failure, happened before a byte was sent).
  */
-export async function pushSigned(endpoint: string, body: string, options: PushRequestOptions): Promise<PushAnswer> {
+async function pushSigned(endpoint: string, body: string, options: PushRequestOptions): Promise<PushAnswer> {
   // a signing failure is ours, not the endpoint's: it rejects before anything is sent
   const headers = await options.signRequest({ method: 'POST', url: endpoint, contentType: 'application/json', body })
   const post = { timeoutMs: options.timeoutMs ?? 10_000, signal: options.signal, ca: options.ca }
@@ -42,7 +42,7 @@ export async function pushSigned(endpoint: string, body: string, options: PushRe
 }
 
 /** The `receipt` JWS in a push answer's JSON body, if there is one. */
-export function receiptIn(body: string): string | undefined {
+function receiptIn(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { receipt?: unknown }
     return typeof parsed?.receipt === 'string' ? parsed.receipt : undefined

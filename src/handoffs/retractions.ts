@@ -39,8 +39,6 @@ const STORE = `
     FROM jsonb_to_recordset($1) AS x(id uuid, jws text, sha256 text)
    WHERE h.id = x.id`
 
-export type Retractions = ReturnType<typeof createRetractions>
-
 /**
  * Carries a report's retraction to its handoffs, inside the transaction that retracts the report:
  * each handoff gets what its state calls for (the still pending ones are withdrawn by the signing

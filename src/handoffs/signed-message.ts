@@ -27,7 +27,7 @@ export interface VerifiedMessage {
 }
 
 /** A key's id: its `kid`, else its RFC 7638 thumbprint (directory keys may leave kid out). */
-export async function keyId(jwk: JWK): Promise<string> {
+async function keyId(jwk: JWK): Promise<string> {
   return jwk.kid ?? (await calculateJwkThumbprint(jwk, 'sha256'))
 }
 
@@ -38,6 +38,18 @@ export function headerOf(jws: string): { alg?: string; kid?: string; typ?: strin
   } catch {
     throw new SignedMessageError('SIGNED_MALFORMED', 'not a compact JWS')
   }
+}
+
+// A directory's keys are the same objects for as long as its version is cached: import each once per
+// algorithm, not once per message (a pull partner's inbox page is a hundred receipts under one key).
+const importedKeys = new WeakMap<JWK, Map<string, ReturnType<typeof importJWK>>>()
+
+function imported(jwk: JWK, alg: string): ReturnType<typeof importJWK> {
+  let byAlg = importedKeys.get(jwk)
+  if (!byAlg) importedKeys.set(jwk, (byAlg = new Map()))
+  let key = byAlg.get(alg)
+  if (!key) byAlg.set(alg, (key = importJWK(jwk, alg)))
+  return key
 }
 
 /**
@@ -54,7 +66,7 @@ export async function verifySigned(jws: string, keys: readonly JWK[], typ: strin
   if (!jwk) throw new SignedMessageError('SIGNED_UNKNOWN_KEY', `no key with kid ${header.kid}`)
   let payload: Uint8Array
   try {
-    const key = await importJWK(jwk, header.alg)
+    const key = await imported(jwk, header.alg)
     payload = (await compactVerify(jws, key, { algorithms: [header.alg] })).payload
   } catch {
     throw new SignedMessageError('SIGNED_BAD_SIGNATURE', `the signature does not verify under key ${header.kid}`)

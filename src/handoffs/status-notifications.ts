@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { RequestSigner } from '../crypto/request-signer.ts'
-import { uuid7 } from '../intake/uuid7.ts'
+import { uuid7 } from '../crypto/uuid7.ts'
 import { httpsPost } from './https-post.ts'
 import { timelineEntry, type HandoffRow, type StatusRow } from './handoff-store.ts'
 

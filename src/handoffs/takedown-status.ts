@@ -5,31 +5,24 @@
  * say the same thing.
  */
 
-export const STATUSES = [
-  'received',
-  'assessing',
-  'assessed',
-  'referred_to_law_enforcement',
-  'hosting_provider_notified',
-  'content_removed',
-  'content_unavailable',
-  'content_moved',
-  'rejected',
-  'closed',
-] as const
-
-export type TakedownStatus = (typeof STATUSES)[number]
-
-/** What an assessment found (status `assessed` carries one). */
-export const OUTCOMES = ['illegal', 'not_illegal', 'nationally_illegal'] as const
-export type AssessmentOutcome = (typeof OUTCOMES)[number]
+export type TakedownStatus =
+  | 'received'
+  | 'assessing'
+  | 'assessed'
+  | 'referred_to_law_enforcement'
+  | 'hosting_provider_notified'
+  | 'content_removed'
+  | 'content_unavailable'
+  | 'content_moved'
+  | 'rejected'
+  | 'closed'
 
 /**
  * The first vocabulary (before issue #11), still accepted in signed status messages so that partners
  * running an older kit keep working; stored and shown as the status it maps to. `rejected` is in
  * both vocabularies.
  */
-export const STATUS_ALIASES: Readonly<Record<string, TakedownStatus>> = {
+const STATUS_ALIASES: Readonly<Record<string, TakedownStatus>> = {
   in_review: 'assessing',
   action_taken: 'hosting_provider_notified',
   forwarded_to_law_enforcement: 'referred_to_law_enforcement',
@@ -41,9 +34,11 @@ export function canonicalStatus(value: string): TakedownStatus {
 }
 
 /**
- * INHOPE ICCAM action codes, as the issue names them: the action a hotline records in ICCAM when it
- * refers a report to law enforcement (LEA), notifies the hosting provider (ISP), and what it later
+ * INHOPE ICCAM actions, under the labels issue #11 names them by: the action a hotline records in ICCAM
+ * when it refers a report to law enforcement (LEA), notifies the hosting provider (ISP), and what it later
  * records about the content (removed, unavailable, moved). Statuses with no ICCAM action map to null.
+ * INHOPE publishes no ICCAM code list to align these with (checked 2026-11: what-is-iccam,
+ * what-is-notice-and-takedown and the Report Box pages at inhope.org; README, Notice and takedown).
  */
 export const ICCAM_ACTIONS: Readonly<Record<TakedownStatus, string | null>> = {
   received: null,

@@ -70,7 +70,8 @@ function shown(text: string): string {
   return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}… (${text.length} characters)`
 }
 
-function toProblem(error: FastifyError): ProblemError {
+/** The problem any error answers with (a batch answers each item's error with it). */
+export function toProblem(error: FastifyError): ProblemError {
   const known = problemOf(error)
   if (known) return known
   if (error.validation) {

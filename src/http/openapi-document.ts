@@ -4,7 +4,7 @@ import { parse, stringify } from 'yaml'
 import { componentKey, readSchemaFiles, SCHEMA_BASE, type SchemaFile } from './schema-registry.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 
-export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url))
+const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url))
 
 type Json = Record<string, unknown>
 
@@ -20,7 +20,7 @@ export interface OpenApiContract {
   operations: Operation[]
 }
 
-export interface Parameter {
+interface Parameter {
   name: string
   in: 'path' | 'query' | 'header' | 'cookie'
   required?: boolean

@@ -10,7 +10,7 @@ export type OperationHandler = (request: FastifyRequest, reply: FastifyReply) =>
 export type OperationHandlers = Record<string, OperationHandler>
 
 /** What every route carries in `routeOptions.config`, for the auth plugin and the access log. */
-export interface OperationConfig {
+interface OperationConfig {
   operationId: string
   security: Array<Record<string, string[]>>
   produces: string[]

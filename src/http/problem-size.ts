@@ -7,9 +7,9 @@ import type { FieldProblem } from './problems.ts'
  * `errors_omitted` says how many more there were.
  */
 export const MAX_PROBLEM_TEXT = 1000
-export const MAX_FIELD_TEXT = 300
+const MAX_FIELD_TEXT = 300
 /** Bytes of serialised field errors. */
-export const MAX_ERRORS_SIZE = 4096
+const MAX_ERRORS_SIZE = 4096
 
 /** `text` cut to at most `max` UTF-16 units, never inside a surrogate pair, marked with an ellipsis. */
 export function bounded(text: string, max: number): string {

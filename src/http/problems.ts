@@ -6,7 +6,7 @@ import { GatewayError, type FieldIssue } from '../errors/gateway-error.ts'
  * a short title. Handlers throw `problem(code, detail)`; the error handler turns it into RFC 9457
  * application/problem+json. Tests assert on `code`, never on wording.
  */
-export const PROBLEMS = {
+const PROBLEMS = {
   HG_VALIDATION: { status: 400, title: 'The request does not match the API contract' },
   HG_MALFORMED_BODY: { status: 400, title: 'The request body could not be parsed' },
   HG_BAD_REQUEST: { status: 400, title: 'Bad request' },
@@ -32,7 +32,7 @@ export const PROBLEMS = {
 export type ProblemCode = keyof typeof PROBLEMS
 
 /** How a domain error is answered: as which problem, and where the answer is more than the error's message. */
-export interface DomainProblem {
+interface DomainProblem {
   code: ProblemCode
   /** The detail, when it is not the error's message. */
   detail?: (error: GatewayError) => string
@@ -49,7 +49,7 @@ const titled = (code: ProblemCode): DomainProblem => ({ code, detail: (error) =>
  * a code not listed here reaching the error handler is a bug (500): list it, or catch it where it
  * means something else.
  */
-export const DOMAIN_PROBLEMS: Readonly<Record<string, ProblemCode | DomainProblem>> = {
+const DOMAIN_PROBLEMS: Readonly<Record<string, ProblemCode | DomainProblem>> = {
   AUDIT_OUT_OF_RANGE: 'HG_VALIDATION',
   AUDIT_NOT_FOUND: 'HG_NOT_FOUND',
   // authentication (src/auth): the auth plugin adds the RFC 6750 challenge
@@ -147,7 +147,7 @@ export function problem(code: ProblemCode, detail: string, extensions?: ProblemE
   return new ProblemError(code, detail, extensions)
 }
 
-export function problemType(code: ProblemCode): string {
+function problemType(code: ProblemCode): string {
   return `urn:hotline-gateway:problem:${code.slice(3).toLowerCase().replaceAll('_', '-')}`
 }
 
@@ -170,7 +170,7 @@ export function problemBody(error: ProblemError, requestId?: string, instance?: 
 }
 
 /** How long a client should wait before retrying a 503: about as long as an outage probe takes to notice recovery. */
-export const RETRY_AFTER_SECONDS = 5
+const RETRY_AFTER_SECONDS = 5
 
 /** A 503 that says when to come back (RFC 9110 §10.2.3): what a client gets while a dependency is unreachable. */
 export function unavailable(detail: string): ProblemError {

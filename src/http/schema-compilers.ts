@@ -93,7 +93,7 @@ function infinite(data: Record<string, unknown>): ErrorObject[] | null {
   return errors.length > 0 ? errors : null
 }
 
-export class ResponseContractError extends GatewayError<'HG_RESPONSE_CONTRACT'> {
+class ResponseContractError extends GatewayError<'HG_RESPONSE_CONTRACT'> {
   constructor(where: string, validate: ValidateFunction) {
     super(
       'HG_RESPONSE_CONTRACT',

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.ts'
 
 /** Every file in schemas/ carries `$id` = SCHEMA_BASE + its path; refs between files resolve against it. */
 export const SCHEMA_BASE = 'https://schemas.hotline-gateway.example/'
-export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url))
+const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url))
 
 export interface SchemaFile {
   /** Path below schemas/, with forward slashes: `report.v1.json`, `defs/country.json`. */
@@ -14,7 +14,7 @@ export interface SchemaFile {
   schema: Record<string, unknown>
 }
 
-export class SchemaRegistryError extends GatewayError<'SCHEMA_REGISTRY_INVALID'> {
+class SchemaRegistryError extends GatewayError<'SCHEMA_REGISTRY_INVALID'> {
   constructor(message: string, options?: ErrorOptions) {
     super('SCHEMA_REGISTRY_INVALID', message, options)
   }

@@ -14,7 +14,7 @@ export const WELL_FORMED_TEXT_MESSAGE = 'must be well-formed Unicode text (no NU
 // eslint-disable-next-line no-control-regex -- finding U+0000 is the point
 const FAULT = /\u0000|[\ud800-\udfff]/u
 
-export function isWellFormedText(value: string): boolean {
+function isWellFormedText(value: string): boolean {
   return !FAULT.test(value)
 }
 

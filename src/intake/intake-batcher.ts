@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { createGroupCommit } from '../db/group-commit.ts'
 
 export interface IntakeRow {
   row: Record<string, unknown>
@@ -21,20 +22,6 @@ const RETRYABLE = new Set(['40P01', '40001']) // deadlock detected, serializatio
  * (nothing of it was committed, and it carries the same ids).
  */
 export function createIntakeBatcher(pool: pg.Pool, onRetry: (error: Error, attempt: number) => void = () => undefined) {
-  const pending: Array<{ item: IntakeRow; resolve: (r: Result) => void; reject: (e: unknown) => void }> = []
-  let scheduled = false
-
-  function flush(): void {
-    scheduled = false
-    while (pending.length > 0) {
-      const batch = pending.splice(0, MAX_BATCH)
-      run(batch.map((b) => b.item)).then(
-        (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
-        (error) => batch.forEach((b) => b.reject(error)),
-      )
-    }
-  }
-
   async function run(items: IntakeRow[], attempt = 1): Promise<Result[]> {
     try {
       const { rows } = await pool.query('SELECT intake_reports($1, $2, $3) AS results', [
@@ -51,14 +38,5 @@ export function createIntakeBatcher(pool: pg.Pool, onRetry: (error: Error, attem
       throw error
     }
   }
-
-  return function submit(item: IntakeRow): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      pending.push({ item, resolve, reject })
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
-    })
-  }
+  return createGroupCommit((items: IntakeRow[]) => run(items), MAX_BATCH)
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { principalOf } from '../auth/principal.ts'
 import type { OperationHandlers } from '../http/operations.ts'
 import type { DsaNoticeValidator } from '../formats/dsa-notice.ts'
 import { JSON_REPORT } from '../formats/json-report.ts'
@@ -24,7 +25,7 @@ export function intakeHandlers({ intake, reports, validateReport, validateDsaNot
     },
 
     submitReport: async (request, reply) => {
-      const principal = request.principal!
+      const principal = principalOf(request)
       const mediaType = mediaTypeOf(request)
       const format = formatForMediaType(mediaType)
       if (!format) throw problem('HG_UNSUPPORTED_MEDIA_TYPE', `reports are not read in ${mediaType}`)
@@ -41,7 +42,7 @@ export function intakeHandlers({ intake, reports, validateReport, validateDsaNot
     },
 
     submitReportBatch: async (request) => {
-      const principal = request.principal!
+      const principal = principalOf(request)
       const { reports: items } = request.body as { reports: unknown[] }
       const results: BatchResult[] = []
       const accepted: Array<{ index: number; submission: Submission }> = []
@@ -81,7 +82,7 @@ export function intakeHandlers({ intake, reports, validateReport, validateDsaNot
 
     getReport: async (request) => {
       const { reportId } = request.params as { reportId: string }
-      const status = await reports.statusFor(reportId, request.principal!.participant.id)
+      const status = await reports.statusFor(reportId, principalOf(request).participant.id)
       if (!status) throw problem('HG_NOT_FOUND', `no report ${reportId} sent by you`)
       if (status.purged.contents_at)
         throw problem('HG_GONE', `report ${reportId}'s contents were purged under the retention policy at ${status.purged.contents_at}`, {
@@ -93,7 +94,7 @@ export function intakeHandlers({ intake, reports, validateReport, validateDsaNot
     retractReport: async (request) => {
       const { reportId } = request.params as { reportId: string }
       const { reason } = request.body as { reason: string }
-      return reports.retract(reportId, request.principal!.participant.id, reason)
+      return reports.retract(reportId, principalOf(request).participant.id, reason)
     },
   }
 }

@@ -28,7 +28,7 @@ export const INTAKE_SCHEMA_FILES = [
 
 const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url)
 
-export class IntakeSchemaError extends GatewayError<'INTAKE_SCHEMA_INVALID'> {
+class IntakeSchemaError extends GatewayError<'INTAKE_SCHEMA_INVALID'> {
   constructor(message: string, options?: ErrorOptions) {
     super('INTAKE_SCHEMA_INVALID', message, options)
   }

@@ -16,7 +16,7 @@ import { assertChannelAllowed } from './channels.ts'
 import { reportsTotal, routingDecisionsTotal } from '../ops/metrics.ts'
 import { createReceiptSigner, receiptClaims, type ReceiptClaims } from './receipt.ts'
 import type { CanonicalReport } from './report-types.ts'
-import { uuid7 } from './uuid7.ts'
+import { uuid7 } from '../crypto/uuid7.ts'
 import { createSigningThread } from '../crypto/signing-thread.ts'
 
 export interface Submission {
@@ -28,7 +28,7 @@ export interface Submission {
 }
 
 /** The 202 answer: the signed receipt and where the report landed. */
-export interface Acceptance extends ReceiptClaims {
+interface Acceptance extends ReceiptClaims {
   id: string
   receipt: string
   case_id: string
@@ -88,7 +88,7 @@ export function createIntakeService({ pool, sealer, routing, publicUrl, logger, 
     }
     const jws = await (await receiptSigner())(claims)
     const payloadDigest = sha256Hex(submission.payload.bytes)
-    const { contact, ...reporter } = report.reporter as CanonicalReport['reporter'] & { contact?: unknown }
+    const { contact, ...reporter } = report.reporter
     const row = {
       id,
       sender_id: sender.id,

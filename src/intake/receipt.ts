@@ -11,7 +11,7 @@ export interface ReceiptClaims {
   status_url: string
 }
 
-export const RECEIPT_TYP = 'hotline-gateway-receipt+jws'
+const RECEIPT_TYP = 'hotline-gateway-receipt+jws'
 
 /** The receipt as a compact JWS any JOSE library verifies against /.well-known/jwks.json. */
 export function createReceiptSigner(key: GatewayKey, thread: SigningThread): (claims: ReceiptClaims) => Promise<string> {

@@ -1,12 +1,25 @@
 import type pg from 'pg'
+import type { GatewayKey } from '../crypto/gateway-key.ts'
 import { publishedKeys } from '../keys/gateway-keys.ts'
 import { IntakeError } from './intake-error.ts'
-import type { Retractions } from '../handoffs/retractions.ts'
-import { linkEntries } from '../handoffs/handoff-audit.ts'
-import { timelineEntry } from '../handoffs/handoff-store.ts'
-import { commitChange } from '../state/commit.ts'
+import { commitChange, type AuditEvent } from '../state/commit.ts'
 
 export type ReportQueries = ReturnType<typeof createReportQueries>
+
+/**
+ * What a report's status and retraction need of the handoffs that carry it. src/app.ts passes in
+ * src/handoffs' own functions: intake sits below handoffs and does not import them.
+ */
+export interface ReportHandoffs {
+  /** The retraction signing key, read before the transaction (handoffs/retractions.ts). */
+  signingKey(): Promise<GatewayKey | undefined>
+  /** Withdraws or tells each handoff of the report, inside the retraction's transaction (handoffs/retractions.ts). */
+  retract(tx: pg.ClientBase, reportId: string, at: Date, key: GatewayKey): Promise<{ audit: AuditEvent[]; handoffIds: string[] }>
+  /** Links the audit entries, in order, to the handoffs they are about (handoffs/handoff-audit.ts). */
+  linkEntries(handoffIds: string[]): (tx: pg.PoolClient, entryIds: number[]) => Promise<void>
+  /** A handoff's latest status as every view shows it (handoffs/handoff-store.ts). */
+  timelineEntry(status: { status: string; outcome: string | null; occurred_at: string; at: string }): object
+}
 
 /** The report, its routing decision, and the handoffs that carry it: its own, and those that already had its case. */
 const STATUS_QUERY = `
@@ -24,14 +37,16 @@ const STATUS_QUERY = `
    WHERE r.id = $1 AND r.sender_id = $2`
 
 /** Reads and the retraction, always scoped to the sender: someone else's report is "not found", never "forbidden". */
-export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retractions?: Pick<Retractions, 'retract' | 'signingKey'> }) {
+export function createReportQueries({ pool, handoffs }: { pool: pg.Pool; handoffs: ReportHandoffs }) {
+  const present = presenter(handoffs)
+
   async function statusFor(reportId: string, senderId: string) {
     const { rows } = await pool.query(STATUS_QUERY, [reportId, senderId])
     return rows[0] ? present(rows[0]) : undefined
   }
 
   async function retract(reportId: string, senderId: string, reason: string) {
-    const signingKey = await retractions?.signingKey()
+    const signingKey = await handoffs.signingKey()
     return commitChange(pool, async (tx) => {
       const { rows } = await tx.query(`SELECT state FROM reports WHERE id = $1 AND sender_id = $2 FOR UPDATE`, [reportId, senderId])
       if (!rows[0]) throw new IntakeError('REPORT_NOT_FOUND', `no report ${reportId} sent by you`)
@@ -43,13 +58,13 @@ export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retr
         [reportId, reason, at],
       )
       // the handoffs that carry it: withdrawn, or told (the destination's own retraction, signed)
-      const carried = (signingKey && (await retractions?.retract(tx, reportId, at, signingKey))) ?? { audit: [], handoffIds: [] }
+      const carried = (signingKey && (await handoffs.retract(tx, reportId, at, signingKey))) ?? { audit: [], handoffIds: [] }
       const status = present((await tx.query(STATUS_QUERY, [reportId, senderId])).rows[0])
       // the reason is free text from the sender: it stays in the report, not in the publishable log
       return {
         result: status,
         audit: [{ type: 'report.retracted', at: status.retracted_at!, report_id: reportId, sender: senderId }, ...carried.audit],
-        link: async (tx, ids) => linkEntries(carried.handoffIds)(tx, ids.slice(1)),
+        link: async (tx, ids) => handoffs.linkEntries(carried.handoffIds)(tx, ids.slice(1)),
       }
     })
   }
@@ -65,8 +80,8 @@ export function createReportQueries({ pool, retractions }: { pool: pg.Pool; retr
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type StatusRow = Record<string, any>
 
-function present(row: StatusRow) {
-  return {
+function presenter({ timelineEntry }: Pick<ReportHandoffs, 'timelineEntry'>) {
+  return (row: StatusRow) => ({
     id: row.id,
     state: row.state,
     channel: row.channel,
@@ -94,5 +109,5 @@ function present(row: StatusRow) {
       created_at: new Date(h.created_at).toISOString(),
       status: h.status && timelineEntry(h.status),
     })),
-  }
+  })
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config/config.ts'
  * Paths that must never reach a log line: credentials, and the report fields that identify
  * material or people. Listed even where we do not log those objects today, as a second wall.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["proxy-authorization"]',
@@ -45,7 +45,7 @@ const NESTED_ERROR_KEYS = ['err', 'error'] as const
  * where pino appended them to a wrapping error's, and its context fields. Identifiers are quoted the
  * same way and go too; code, routine, table, column and constraint stay: what an operator needs.
  */
-export function logSafeError(error: unknown): unknown {
+function logSafeError(error: unknown): unknown {
   return scrub(stdSerializers.err(error as Error), error)
 }
 
@@ -77,7 +77,7 @@ function isDriverError(error: unknown): boolean {
 }
 
 /** The request as logged: method, path and the names of its query parameters, never their values (tokens travel there). */
-export function logSafeRequest(request: { method?: string; url?: string; ip?: string }): Record<string, unknown> {
+function logSafeRequest(request: { method?: string; url?: string; ip?: string }): Record<string, unknown> {
   const url = request.url ?? ''
   const mark = url.indexOf('?')
   const names = mark < 0 ? [] : [...new Set(new URLSearchParams(url.slice(mark + 1)).keys())].slice(0, 20)

@@ -33,7 +33,7 @@ import {
 import { parseCheckpoint, type Checkpoint } from './checkpoint.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 
-export const ALG_COSIGNATURE_V1 = 0x04
+const ALG_COSIGNATURE_V1 = 0x04
 const MAX_TIMESTAMP = 2n ** 63n - 1n
 
 export type CosignatureErrorCode =

@@ -1,5 +1,5 @@
 /** A loop's heartbeat: `completed()` after every step that ran to its end, whether it found work or not. */
-export interface LoopBeat {
+interface LoopBeat {
   completed(): void
 }
 

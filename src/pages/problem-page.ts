@@ -6,7 +6,7 @@ import { PAGE_CSP } from './respond.ts'
 import { chooseLanguage, messagesFor } from './messages.ts'
 
 /** Whether the route is a page (or a download from one): its refusals are pages too, not problem+json. */
-export function isPageRoute(request: FastifyRequest): boolean {
+function isPageRoute(request: FastifyRequest): boolean {
   return (request.routeOptions.config?.operation?.produces ?? []).includes('text/html')
 }
 
@@ -18,7 +18,7 @@ export function renderProblemPage(request: FastifyRequest, reply: FastifyReply, 
 }
 
 /** A refusal (rate limit, a malformed post, an outage) as a page a person can read; the request id to quote. */
-export function problemPage(request: FastifyRequest, problem: ProblemBody): Html {
+function problemPage(request: FastifyRequest, problem: ProblemBody): Html {
   const language = chooseLanguage((request.query as { lang?: unknown } | undefined)?.lang, request.headers['accept-language'])
   const m = messagesFor(language)
   const text = problem.code === 'HG_RATE_LIMITED' ? m.rateLimited : problem.detail

@@ -23,7 +23,7 @@ export interface ReportFormFields {
   bona_fide?: string
 }
 
-export type FieldName = keyof ReportFormFields
+type FieldName = keyof ReportFormFields
 
 /** One thing to correct: the field it is about and what to say, in the page's language. */
 export interface FormError {
@@ -51,7 +51,7 @@ export const ALL_INCIDENT_TYPES = [
 
 export const FORM_CONTENT_TYPES = ['image', 'video', 'live_stream', 'chat', 'comment', 'profile', 'other'] as const satisfies readonly ContentType[]
 
-export const MAX_FORM_LINKS = 20
+const MAX_FORM_LINKS = 20
 
 /** Written into the report when the reporter ticked "in danger" without saying why (the schema needs a reason). */
 const DANGER_WITHOUT_REASON = 'The reporter ticked "a child is in danger right now" and gave no further reason.'

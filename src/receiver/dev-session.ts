@@ -15,11 +15,13 @@ export interface DevSession {
   clients: Record<string, string>
   /** participant id -> its first client id */
   participants: Record<string, string>
-  /** The client that administers the directory (`partner keygen --register` uses it). */
+  /** The client that administers the directory (`partner keygen --register` and `partner serve` use it). */
   admin?: string
+  /** The certificate (PEM files) `partner serve` listens with, which the development gateway trusts for its pushes. */
+  tls?: { cert: string; key: string }
 }
 
-export const DEV_SESSION_FILE = 'dev-session.json'
+const DEV_SESSION_FILE = 'dev-session.json'
 
 export function devPartnerKeyFile(dataDir: string, participant: string): string {
   return join(dataDir, 'partner-keys', `${participant}.json`)

@@ -3,6 +3,15 @@ import type { RenoticeItem } from './verify-renotice.ts'
 import type { RetractionItem } from './verify-retraction.ts'
 import { ReceiverError } from './receiver-error.ts'
 
+/** What the gateway answered for one receipt of a batch (schemas/receipt-batch-result.json). */
+export interface ReceiptOutcome {
+  index: number
+  handoff_id: string
+  status: 'received' | 'refused'
+  state?: string
+  problem?: { status: number; code?: string; detail?: string }
+}
+
 /** A participant as the directory lists it (schemas/participant.v1.json); the kit reads only its keys. */
 export interface DirectoryEntry {
   id: string
@@ -50,6 +59,9 @@ export function gatewayClient(options: GatewayClientOptions) {
     },
     handoff: (id: string) => call<{ id: string; manifest_sha256: string; state: string }>('GET', `/v1/handoffs/${encodeURIComponent(id)}`),
     postReceipt: (id: string, receipt: string) => call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/receipt`, { receipt }),
+    /** Receipts for up to 100 handoffs in one request: each one's outcome, in order (a refusal carries the gateway's problem). */
+    postReceipts: async (receipts: Array<{ handoff_id: string; receipt: string }>) =>
+      (await call<{ results: ReceiptOutcome[] }>('POST', '/v1/inbox/receipts', { receipts })).results,
     postRetractionReceipt: (id: string, receipt: string) =>
       call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/retraction-receipt`, { receipt }),
     postStatus: (id: string, status: string) => call<{ state: string }>('POST', `/v1/handoffs/${encodeURIComponent(id)}/status`, { status }),

@@ -16,7 +16,7 @@ export { verifyHandoff, type HandoffItem, type VerifiedHandoff } from './verify-
 export { verifyRenotice, type RenoticeItem, type VerifiedRenotice } from './verify-renotice.ts'
 export { remoteJwks, staticJwks, type GatewayKeySource } from './gateway-jwks.ts'
 export { memoryNonceStore, type NonceStore } from './nonce-store.ts'
-export { gatewayClient, type GatewayClient, type GatewayClientOptions } from './gateway-client.ts'
+export { gatewayClient, type GatewayClient, type GatewayClientOptions, type ReceiptOutcome } from './gateway-client.ts'
 export { signReceipt, signStatus, type HandoffRef, type StatusDetails } from './messages.ts'
 export { generatePartnerKey, partnerKey, readPartnerKey, writePartnerKey, type PartnerKey } from './partner-key.ts'
 export { ReceiverError, type ReceiverErrorCode } from './receiver-error.ts'

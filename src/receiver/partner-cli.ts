@@ -7,7 +7,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { devPartnerKeyFile, readDevSession, type DevSession } from './dev-session.ts'
 import { devTokenSource } from './dev-tokens.ts'
 import { fileStore, SAVED_JWKS } from './file-store.ts'
-import { gatewayClient, type DirectoryEntry } from './gateway-client.ts'
+import { UsageError } from './cli-usage.ts'
+import { gatewayClient } from './gateway-client.ts'
+import { registerKey, registerPushEndpoint } from './partner-directory.ts'
 import { remoteJwks, staticJwks } from './gateway-jwks.ts'
 import { signStatus, type StatusDetails } from './messages.ts'
 import { generatePartnerKey, readPartnerKey, writePartnerKey, type PartnerKey } from './partner-key.ts'
@@ -17,21 +19,23 @@ import { createReceiver } from './receiver.ts'
 import type { VerifiedRetraction } from './verify-retraction.ts'
 import type { VerifiedRenotice } from './verify-renotice.ts'
 import { verifyHandoff, type VerifiedHandoff } from './verify-handoff.ts'
-import { GatewayError } from '../errors/gateway-error.ts'
 
-export const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
+const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as import 'hotline-gateway/receiver'):
   hotline-gateway partner keygen --participant ID --out FILE [--register [--gateway URL]]
       Makes an Ed25519 signing key (private JWK, file mode 0600) and prints its public JWK and the
       directory snippet the gateway's administrator adds to your participant entry. With --register,
       adds it to the entry itself (PUT /v1/directory/participants/ID): needs an administrator's token
       (directory:admin), or a development gateway.
   hotline-gateway partner serve --key FILE --gateway URL (--out DIR | --forward URL) [--port N] [--host H]
-                                [--tls-cert FILE --tls-key FILE] [--public-url URL]
+                                [--tls-cert FILE --tls-key FILE] [--public-url URL] [--register]
       A push endpoint: checks each request's RFC 9421 signature against the gateway's JWKS, its
       Content-Digest, freshness and nonce, then the manifest and payload digest; stores the handoff in
       DIR (or POSTs it as JSON to your system at --forward URL) and answers with your signed receipt.
       A retraction (the report was withdrawn) is checked, stored or forwarded, and receipted the same way.
       Without --tls-cert it speaks plain HTTP for a TLS proxy in front (give --public-url then).
+      With --register (an administrator's token), once listening it makes --public-url (else its own
+      https address) the participant's push endpoint in the directory. Against a development gateway,
+      --participant ID is enough: it listens with the gateway's development certificate and registers.
   hotline-gateway partner pull --key FILE --gateway URL [--out DIR | --forward URL] [--once]
       Fetches your inbox, verifies and stores each handoff (and each retraction), and posts its
       receipt; unless --once, long-polls for what is signed next (the gateway answers at once).
@@ -75,12 +79,6 @@ const OPTIONS = {
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
 
-class UsageError extends GatewayError<'USAGE'> {
-  constructor(message: string) {
-    super('USAGE', message)
-  }
-}
-
 /** `hotline-gateway partner keygen|serve|pull|status|verify ...`: the receiver kit as a command. */
 export async function partnerCommand(args: string[]): Promise<number> {
   try {
@@ -107,38 +105,50 @@ async function keygen(values: Values): Promise<number> {
   await writePartnerKey(need(values, 'out'), privateJwk)
   console.log(`private key written to ${values.out} (mode 0600): keep it there, never send it\n`)
   console.log(`public JWK:\n${JSON.stringify(publicJwk, null, 2)}\n`)
-  if (values.register) return register(participant, publicJwk, values)
+  if (values.register) {
+    console.log(await registerKey(adminClient(values, await devSession()), participant, publicJwk))
+    return 0
+  }
   console.log(`directory snippet for participant ${participant} (the gateway administrator adds it, then directory import):`)
   console.log(JSON.stringify({ id: participant, keys: { jwks: { keys: [publicJwk] } } }, null, 2))
   return 0
 }
 
-/** Adds the public JWK to the participant's inline keys (a new directory version), as an administrator. */
-async function register(participant: string, publicJwk: object, values: Values): Promise<number> {
-  const dev = await devSession()
-  const client = gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, dev?.admin) })
-  const entry = await client.participant(participant)
-  if (!entry) throw new UsageError(`the gateway's directory has no participant ${participant}`)
-  if (entry.keys && 'jwks_uri' in entry.keys) throw new UsageError(`${participant} publishes its keys at ${entry.keys.jwks_uri}: add the key there`)
-  const keys = [...(entry.keys?.jwks.keys ?? []), publicJwk]
-  const changed = await client.putParticipant({ ...entry, keys: { jwks: { keys } } } as DirectoryEntry)
-  console.log(`registered: ${participant} has ${keys.length} key(s) in directory version ${changed.version}`)
-  return 0
+/** An administrator's view of the gateway: --token or HOTLINE_GATEWAY_TOKEN, or (development) the dev issuer's admin client. */
+function adminClient(values: Values, dev: DevSession | undefined) {
+  return gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, dev?.admin) })
 }
 
 async function serve(values: Values): Promise<number> {
-  const receiver = await receiverFrom(values, await devSession())
-  const handler = pushHandler(receiver, {
+  const dev = await devSession()
+  // development (or --register): the directory is told where this receiver listens, so the gateway pushes here
+  const registering = values.register || developing(values, dev)
+  const tls = await serveTls(values, dev)
+  if (registering && !(values['public-url'] ?? (tls ? 'https:' : 'http:')).startsWith('https:'))
+    throw new UsageError('the directory takes HTTPS push endpoints only: give --tls-cert and --tls-key, or an https --public-url')
+  const participant = registering ? (values.participant ?? (await keyFor(values, dev)).participant) : undefined
+  if (registering && !participant) throw new UsageError('--participant is required to register the push endpoint')
+  const handler = pushHandler(await receiverFrom(values, dev), {
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     onRefused: (error) => console.error(`refused: ${error.code}: ${error.message}`),
   })
-  const tls = values['tls-cert'] ? { cert: await readFile(values['tls-cert']), key: await readFile(need(values, 'tls-key')) } : undefined
   const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler as RequestListener)
   const host = values.host ?? '127.0.0.1'
   await new Promise<void>((resolve) => server.listen(Number(values.port ?? 8443), host, resolve))
-  const { port } = server.address() as AddressInfo
-  console.log(`partner serve: listening on ${tls ? 'https' : 'http'}://${host}:${port}/`)
+  const listening = `${tls ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}/`
+  console.log(`partner serve: listening on ${listening}`)
+  if (participant) console.log(await registerPushEndpoint(adminClient(values, dev), participant, values['public-url'] ?? listening))
   return -1 // runs until a signal
+}
+
+/** --tls-cert and --tls-key, or (development) the certificate the development gateway made for its partners and trusts. */
+async function serveTls(values: Values, dev: DevSession | undefined): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const files = values['tls-cert'] ? { cert: values['tls-cert'], key: need(values, 'tls-key') } : developing(values, dev) ? dev?.tls : undefined
+  if (!files && developing(values, dev))
+    throw new UsageError(
+      'the development gateway names no certificate for partners (was openssl missing?): give --tls-cert and --tls-key, or use partner pull',
+    )
+  return files ? { cert: await readFile(files.cert), key: await readFile(files.key) } : undefined
 }
 
 async function pull(values: Values): Promise<number> {
@@ -242,8 +252,13 @@ function gatewayUrl(values: Values, dev: DevSession | undefined): string {
 
 /** --key, or (development, with --participant) the key the development gateway made for it. */
 async function keyFor(values: Values, dev: DevSession | undefined): Promise<PartnerKey> {
-  if (values.key || !dev || !values.participant) return readPartnerKey(need(values, 'key'))
-  return readPartnerKey(devPartnerKeyFile(dataDir(), values.participant))
+  if (!developing(values, dev)) return readPartnerKey(need(values, 'key'))
+  return readPartnerKey(devPartnerKeyFile(dataDir(), values.participant!))
+}
+
+/** Against a development gateway as one of its example participants: --participant, no --key. */
+function developing(values: Values, dev: DevSession | undefined): boolean {
+  return dev !== undefined && values.participant !== undefined && values.key === undefined
 }
 
 function participantClient(values: Values, dev: DevSession | undefined): string | undefined {

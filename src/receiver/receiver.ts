@@ -1,4 +1,4 @@
-import type { GatewayClient } from './gateway-client.ts'
+import type { GatewayClient, ReceiptOutcome } from './gateway-client.ts'
 import { remoteJwks, type GatewayKeySource } from './gateway-jwks.ts'
 import { signReceipt, signRetractionReceipt } from './messages.ts'
 import type { NonceStore } from './nonce-store.ts'
@@ -114,13 +114,18 @@ export function createReceiver(options: ReceiverOptions) {
     async pull(client: GatewayClient, query: { cursor?: string; wait?: number } = {}): Promise<PullOutcome & { cursor: string }> {
       const outcome: PullOutcome = { received: [], retracted: [], renoticed: [], refused: [] }
       const page = await client.inboxPage({ limit: 100, ...query })
-      // several at a time: each receipt is a round trip to the gateway
+      // each handoff verified and handled, then the page's receipts posted in one request
+      const receipted: Array<{ handoff_id: string; receipt: string }> = []
       await eachAtMost(PULL_CONCURRENCY, page.handoffs, (item) =>
         attempt(outcome, item.id, async () => {
-          await client.postReceipt(item.id, await accept(await verifyHandoff(item, keys, participant)))
-          outcome.received.push(item.id)
+          receipted.push({ handoff_id: item.id, receipt: await accept(await verifyHandoff(item, keys, participant)) })
         }),
       )
+      if (receipted.length > 0)
+        for (const answer of await client.postReceipts(receipted)) {
+          if (answer.status === 'received') outcome.received.push(answer.handoff_id)
+          else outcome.refused.push({ id: answer.handoff_id, code: 'GATEWAY_REFUSED', message: refusal(answer) })
+        }
       await eachAtMost(PULL_CONCURRENCY, page.retractions, (item) =>
         attempt(outcome, item.handoff_id, async () => {
           await client.postRetractionReceipt(item.handoff_id, await acceptRetraction(await verifyRetraction(item, keys, participant)))
@@ -137,8 +142,12 @@ export function createReceiver(options: ReceiverOptions) {
   }
 }
 
-/** Receipts posted at once by one pull. */
+/** Handoffs of one page verified and handled at once. */
 const PULL_CONCURRENCY = 8
+
+function refusal(answer: ReceiptOutcome): string {
+  return `POST /v1/inbox/receipts: ${answer.problem?.status ?? ''} ${[answer.problem?.code, answer.problem?.detail].filter(Boolean).join(': ')}`.trim()
+}
 
 /** `work` for every item, at most `limit` at a time. */
 async function eachAtMost<T>(limit: number, items: T[], work: (item: T) => Promise<void>): Promise<void> {

@@ -10,7 +10,7 @@ export const RETENTION_LOCK = 7_212_410_070
 /** Rows per kind per run: a run is one short transaction; the loop runs again at once while there is more. */
 const BATCH = 500
 
-export type RetentionKind = 'reporter_contact' | 'report_contents' | 'handoff_payloads' | 'receipts'
+type RetentionKind = 'reporter_contact' | 'report_contents' | 'handoff_payloads' | 'receipts'
 export type PurgeCounts = Record<RetentionKind, number>
 
 /**
@@ -61,7 +61,7 @@ export function total(counts: PurgeCounts | undefined): number {
 }
 
 /** The smallest UUIDv7 of `date`'s millisecond: ids below it were made before `date`. */
-export function idBound(date: Date): string {
+function idBound(date: Date): string {
   const hex = Math.max(0, date.getTime()).toString(16).padStart(12, '0')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`
 }

@@ -4,7 +4,7 @@ import { compileSelector, type CompiledSelector } from './selectors.ts'
 import { compileTemplate, type Template } from './templates.ts'
 import type { Fallback, RuleSetDocument, Selector } from './rules-types.ts'
 
-export interface CompiledRule {
+interface CompiledRule {
   id: string
   scope: 'report' | 'item'
   test: Test
@@ -24,7 +24,7 @@ export interface CompiledRuleSet {
 export const FALLBACK_RULE_ID = 'fallback'
 
 /** Issue 5: "when no rule matches, a configured fallback contact gets it": by default the home hotline, then home police. */
-export const DEFAULT_FALLBACK: Fallback = {
+const DEFAULT_FALLBACK: Fallback = {
   description: 'No rule found a destination for this material, so it goes to {destination}, the fallback contact, to assess it.',
   first_of: [
     { to: 'hotline', country_of: ['home'] },

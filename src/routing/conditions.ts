@@ -1,7 +1,7 @@
 import type { ItemContext, RouteContext } from './context.ts'
 import type { RuleProblem } from './errors.ts'
 import { FACTS, isFactName, type FactDefinition } from './facts.ts'
-import type { Condition, Scalar } from './rules-types.ts'
+import type { Scalar } from './rules-types.ts'
 
 /** A compiled condition: a closure over the facts, no interpretation of the rule data at routing time. */
 export type Test = (route: RouteContext, item: ItemContext) => boolean
@@ -10,19 +10,20 @@ const COUNTRY = /^[A-Z]{2}$/
 const MAX_DEPTH = 16
 
 /**
- * Compiles `when`. Problems are collected (with the pointer of the offending field) rather than
+ * Compiles `when` (a Condition, checked as data). Problems are collected (with the pointer of the offending field) rather than
  * thrown one at a time, so an administrator sees every mistake of a rule set at once.
  */
-export function compileCondition(condition: Condition, at: string, scope: 'report' | 'item', problems: RuleProblem[], depth = 0): Test {
+export function compileCondition(condition: unknown, at: string, scope: 'report' | 'item', problems: RuleProblem[], depth = 0): Test {
   // a readable policy is shallow; the bound keeps a hostile document from exhausting the stack
   if (depth > MAX_DEPTH) return refuse(problems, at, `conditions nest deeper than ${MAX_DEPTH} levels`)
+  // checked here as data: a rule set read from a file or a request has not always met the schema
+  if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return refuse(problems, at, 'must be a condition object')
   const c = condition as Record<string, unknown>
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) return refuse(problems, at, 'must be a condition object')
   const keys = Object.keys(c)
   if ('all' in c || 'any' in c) {
     const op = 'all' in c ? 'all' : 'any'
     if (keys.length !== 1 || !Array.isArray(c[op])) return refuse(problems, at, `"${op}" takes a list of conditions and nothing else`)
-    const parts = (c[op] as Condition[]).map((sub, i) => compileCondition(sub, `${at}/${op}/${i}`, scope, problems, depth + 1))
+    const parts = (c[op] as unknown[]).map((sub, i) => compileCondition(sub, `${at}/${op}/${i}`, scope, problems, depth + 1))
     // plain loops: these closures run for every rule and item, .every/.some cost a closure per call
     return op === 'all'
       ? (r, i) => {
@@ -36,7 +37,7 @@ export function compileCondition(condition: Condition, at: string, scope: 'repor
   }
   if ('not' in c) {
     if (keys.length !== 1) return refuse(problems, at, '"not" takes one condition and nothing else')
-    const inner = compileCondition(c.not as Condition, `${at}/not`, scope, problems, depth + 1)
+    const inner = compileCondition(c.not, `${at}/not`, scope, problems, depth + 1)
     return (r, i) => !inner(r, i)
   }
   return compileComparison(c, at, scope, problems)

@@ -1,6 +1,6 @@
 import type { DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant, ParticipantKind } from '../directory/participant.ts'
-import type { CanonicalReport, ReportItem } from '../intake/report-types.ts'
+import type { CanonicalReport, ReportItem } from '../contract/report.ts'
 import type { HostingFact } from './hosting.ts'
 
 /** What routing needs of a directory version; a DirectoryVersion is one. */

@@ -11,7 +11,7 @@ export interface RuleReason {
   reason: string
 }
 
-export interface Destination {
+interface Destination {
   participant_id: string
   kind: DestinationKind
   format: ReportFormat
@@ -32,7 +32,7 @@ export interface Skip {
   urgent?: true
 }
 
-export interface ItemFacts {
+interface ItemFacts {
   index: number
   hosting_country?: string
   source: HostingSource

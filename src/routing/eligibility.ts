@@ -1,5 +1,5 @@
 import type { Participant, ParticipantKind, ReportFormat } from '../directory/participant.ts'
-import type { CanonicalReport } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { formatNamed, formatsSentTo } from '../formats/registry.ts'
 
 /** The kinds a report is handed to; auditors and the gateway's operators read, they are not destinations. */

@@ -1,5 +1,5 @@
 import type { Participant } from '../directory/participant.ts'
-import type { CanonicalReport } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { compileRuleSet, FALLBACK_RULE_ID, type CompiledRuleSet } from './compile.ts'
 import { indexDirectory, NO_ITEM, participantsOf, serviceKey, type ItemContext, type RouteContext, type RoutingDirectory } from './context.ts'
 import { DecisionBuilder, type RoutingDecision } from './decision.ts'
@@ -16,7 +16,7 @@ export interface RouterOptions {
   geo?: GeoLookup
 }
 
-export interface RouteInput {
+interface RouteInput {
   directory: RoutingDirectory
   /** The participant that sent the report: never a destination. */
   sender: Participant

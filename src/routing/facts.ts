@@ -1,5 +1,5 @@
 import type { ParticipantKind } from '../directory/participant.ts'
-import type { Annotation, Channel, ClassificationStatus, ContentType, IncidentType, LocatorType, SourceType } from '../intake/report-types.ts'
+import type { Annotation, Channel, ClassificationStatus, ContentType, IncidentType, LocatorType, SourceType } from '../contract/report.ts'
 import type { ItemContext, RouteContext } from './context.ts'
 import type { HostingConfidence, HostingSource } from './hosting.ts'
 
@@ -8,8 +8,8 @@ import type { HostingConfidence, HostingSource } from './hosting.ts'
  * where it has one, its closed set of values, so a misspelt fact or value is refused when the
  * rule set is compiled instead of silently never matching. The schema's fact enum is this list.
  */
-export type FactValue = string | boolean | readonly string[] | undefined
-export type FactType = 'boolean' | 'string' | 'country' | 'list'
+type FactValue = string | boolean | readonly string[] | undefined
+type FactType = 'boolean' | 'string' | 'country' | 'list'
 
 export interface FactDefinition {
   scope: 'report' | 'item'

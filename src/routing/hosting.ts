@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import maxmind from 'maxmind'
-import type { ReportItem } from '../intake/report-types.ts'
+import type { ReportItem } from '../contract/report.ts'
 import { GeoDatabaseError } from './errors.ts'
 import { routableAddress } from './ip-address.ts'
 

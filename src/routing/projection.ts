@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { CanonicalReport } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import type { PlatformNoticeContent } from '../formats/dsa-notice.ts'
 import type { DestinationKind } from './eligibility.ts'
 import { ProjectionError } from './errors.ts'

@@ -1,5 +1,6 @@
+import { principalOf } from '../auth/principal.ts'
 import type { OperationHandlers } from '../http/operations.ts'
-import type { CanonicalReport } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { versionedHandlers } from '../state/versioned-routes.ts'
 import type { RoutingService } from './routing-service.ts'
 
@@ -8,7 +9,7 @@ export function routingHandlers(routing: RoutingService): OperationHandlers {
   const versioned = versionedHandlers(routing, 'rules', 'routing rule set')
   return {
     explainRouting: async (request) => {
-      const principal = request.principal!
+      const principal = principalOf(request)
       const { decision } = await routing.decide(request.body as CanonicalReport, principal.participant, principal.directory)
       return decision
     },

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { DirectoryVersion } from '../directory/directory-service.ts'
 import type { Participant } from '../directory/participant.ts'
-import type { CanonicalReport } from '../intake/report-types.ts'
+import type { CanonicalReport } from '../contract/report.ts'
 import { createVersionedStore, type StoredVersion } from '../state/versioned-store.ts'
 import { checkRuleSet } from './compile.ts'
 import type { RoutingDecision } from './decision.ts'

@@ -16,7 +16,8 @@ export const ROUTING_RULES_SCHEMA_ID = `${SCHEMA_BASE}routing-rules.v1.json`
 export async function readRoutingRules(file: string = DEFAULT_POLICY): Promise<RuleSetDocument> {
   const { document, errors } = await readDocumentFile(file, 'routing-rules.v1.json')
   if (errors.length > 0) throw new RoutingRulesError(file, errors)
-  const problems = checkRuleSet(document as RuleSetDocument)
+  const rules = document as RuleSetDocument // the schema's type, now that the schema accepted it
+  const problems = checkRuleSet(rules)
   if (problems.length > 0) throw new RoutingRulesError(file, problems)
-  return document as RuleSetDocument
+  return rules
 }

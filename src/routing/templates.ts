@@ -4,7 +4,7 @@ import type { RuleProblem } from './errors.ts'
  * Reason templates: plain text with {placeholders} from a closed list. Rendering is string
  * concatenation of precompiled parts: no expression in a template is ever evaluated.
  */
-export const PLACEHOLDERS = {
+const PLACEHOLDERS = {
   destination: 'report',
   destination_id: 'report',
   country: 'report',
@@ -16,7 +16,7 @@ export const PLACEHOLDERS = {
   platform: 'item',
 } as const
 
-export type Placeholder = keyof typeof PLACEHOLDERS
+type Placeholder = keyof typeof PLACEHOLDERS
 export type ReasonValues = Partial<Record<Placeholder, string>>
 export type Template = (values: ReasonValues) => string
 

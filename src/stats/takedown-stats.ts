@@ -4,7 +4,7 @@ import { GatewayError } from '../errors/gateway-error.ts'
 import { REMOVAL_STATUSES } from '../handoffs/takedown-status.ts'
 
 /** The longest period one request may cover: a year (and a leap day), what an annual report needs. */
-export const MAX_RANGE_MS = 366 * 86_400_000
+const MAX_RANGE_MS = 366 * 86_400_000
 
 // One pass over the handoffs of the reports received in [from, to): each with the times from intake
 // (the report's received_at) to its receipt, its first assessment and its first removal (statuses'

@@ -15,7 +15,7 @@ import { GatewayError } from '../errors/gateway-error.ts'
 
 export const TILE_HEIGHT = 8
 export const TILE_WIDTH = 256
-export const MAX_ENTRY_SIZE = 0xffff
+const MAX_ENTRY_SIZE = 0xffff
 
 export type TileErrorCode =
   | 'TILE_BAD_PATH' // not a canonical tlog-tiles path

@@ -48,7 +48,6 @@ export {
   TlogError,
   type Hash,
   type HashReader,
-  type TlogErrorCode,
 } from './tlog-core.ts'
 export { checkRecord, checkTree, proveRecord, proveTree } from './tlog-proof.ts'
 

@@ -19,7 +19,7 @@ export interface WitnessedLog {
   verifierKey: string
 }
 
-export interface WitnessState {
+interface WitnessState {
   size: number
   root: Hash
 }
@@ -30,7 +30,7 @@ export interface WitnessStore {
   save(origin: string, state: WitnessState): Promise<void>
 }
 
-export interface WitnessResponse {
+interface WitnessResponse {
   status: 200 | 400 | 403 | 404 | 409 | 422
   contentType: string
   body: string

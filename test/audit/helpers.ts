@@ -3,7 +3,7 @@
 // the tlog port against.
 
 import { createHash } from 'node:crypto'
-import { recordHash, storedHashes, type Hash, type HashReader } from '../../src/tlog/tlog.ts'
+import { storedHashes, type Hash, type HashReader } from '../../src/tlog/tlog.ts'
 
 /** Stored hashes in an array indexed by stored hash index; counts readHashes calls. */
 export class MemoryHashStore implements HashReader {
@@ -111,5 +111,3 @@ export class NaiveTree {
     return [...this.subproof(m - k, lo + k, hi, false), this.mth(lo, lo + k)]
   }
 }
-
-export { recordHash }

@@ -1,43 +1,23 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { readDevSession, type DevSession } from '../../src/receiver/dev-session.ts'
-import { devTokenSource } from '../../src/receiver/dev-tokens.ts'
-import { createTestDatabase } from '../helpers/database.ts'
-import { runCli, startGateway, until } from '../helpers/process.ts'
+import type { DevSession } from '../../src/receiver/dev-session.ts'
+import { devCaller, startDevGateway } from '../helpers/dev-gateway.ts'
+import { runCli, until } from '../helpers/process.ts'
 import { fixtureJson } from '../intake/helpers.ts'
 
 type Json = any
 
-/** Calls the gateway as `client`, with a token from the development issuer (as the partner CLI gets them). */
-function caller(session: DevSession, client: string) {
-  const token = devTokenSource(session, client)
-  return async (method: string, path: string, body?: object): Promise<Json> => {
-    const res = await fetch(new URL(path, session.gateway), {
-      method,
-      headers: { authorization: `Bearer ${await token()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    })
-    return { status: res.status, body: await res.json() }
-  }
-}
-
 const keysOf = async (session: DevSession, id: string): Promise<Json[]> =>
-  (await caller(session, 'gateway-admin')('GET', '/v1/directory')).body.directory.participants.find((p: Json) => p.id === id).keys.jwks.keys
+  (await devCaller(session, 'gateway-admin')('GET', '/v1/directory')).body.directory.participants.find((p: Json) => p.id === id).keys.jwks.keys
 
 t.test('development mode: npm start, then partner pull --participant nl-hotline works with nothing else done', async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'hg-dev-partners-'))
-  const env = { DATABASE_URL: await createTestDatabase(t), DATA_DIR: dataDir, NODE_ENV: 'development' }
-  const gateway = await startGateway(env)
-  t.teardown(() => gateway.stop())
-  await until('the start-up output', async () => /Partners in development/.test(gateway.stderr()))
+  const { gateway, dataDir, session } = await startDevGateway(t)
   t.match(gateway.stderr(), /partner pull --participant nl-hotline --out/, 'the start-up output says how')
 
   const keyFile = join(dataDir, 'partner-keys', 'nl-hotline.json')
   t.equal((await stat(keyFile)).mode & 0o777, 0o600, 'the key is made under DATA_DIR, mode 0600')
   t.equal((await stat(join(dataDir, 'dev-session.json'))).mode & 0o777, 0o600, 'the session (client secrets) too')
-  const session = (await readDevSession(dataDir))!
   t.equal(session.gateway, gateway.url)
   const key = JSON.parse(await readFile(keyFile, 'utf8'))
   t.match(await keysOf(session, 'nl-hotline'), [{ kty: 'OKP', crv: 'Ed25519', x: key.x, kid: key.kid }], 'and registered in the directory')
@@ -45,9 +25,9 @@ t.test('development mode: npm start, then partner pull --participant nl-hotline 
   // be-hotline refers material hosted in NL: the hosting-country rule sends it to nl-hotline
   const report = fixtureJson('report-web-form.json')
   report.channel = 'hotline_referral'
-  const submitted = await caller(session, 'be-hotline')('POST', '/v1/reports', report)
+  const submitted = await devCaller(session, 'be-hotline')('POST', '/v1/reports', report)
   t.equal(submitted.status, 202, JSON.stringify(submitted.body))
-  const status = () => caller(session, 'be-hotline')('GET', `/v1/reports/${submitted.body.id}`)
+  const status = () => devCaller(session, 'be-hotline')('GET', `/v1/reports/${submitted.body.id}`)
   const toNl = async () => (await status()).body.handoffs.find((h: Json) => h.destination === 'nl-hotline')
   await until('the handoff to nl-hotline is signed', async () => (await toNl())?.state === 'ready')
 

@@ -14,7 +14,7 @@ import { fixtureJson } from '../intake/helpers.ts'
 import type { CanonicalReport } from '../../src/intake/report.ts'
 
 export const DESTINATION = 'de-police'
-export const DESTINATION_KID = 'de-police-2026'
+const DESTINATION_KID = 'de-police-2026'
 
 export interface SigningKey {
   privateKey: KeyObject

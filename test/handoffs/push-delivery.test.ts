@@ -85,6 +85,8 @@ t.test('push: a failed attempt is retried with the same bytes; a 2xx with a rece
     ['handoff.sent', 'push'],
     ['handoff.receipt_received', null],
   ])
+  const { rows } = await ctx.database.pool.query('SELECT sent_at = received_at AS together FROM handoffs WHERE id = $1', [handoffId])
+  t.equal(rows[0].together, true, 'the receipt in the answer is committed with the push, in one statement')
   t.equal(await push.step(), 0, 'nothing left to push')
   const grew = growth(before, await scrapeMetrics(ctx))
   t.equal(grew('hg_push_attempts_total{kind="handoff",result="failed"}'), 1, 'metrics: the retry')

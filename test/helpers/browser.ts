@@ -6,10 +6,10 @@ import axe from 'axe-core'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it); CHROMIUM_PATH overrides. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** Where the tests leave a picture of each page for a person to look at (git-ignored). */
-export const SCREENSHOTS = new URL('../../test-output/screenshots/', import.meta.url)
+const SCREENSHOTS = new URL('../../test-output/screenshots/', import.meta.url)
 
 const FLAGS = [
   '--no-sandbox',

@@ -74,6 +74,40 @@ export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], 
   }
 }
 
+/**
+ * Starts a long-running CLI command (`partner serve`, say) and waits until its output matches `ready`:
+ * the match, and the output so far. Stopped (SIGTERM) at the end of the test.
+ */
+export async function startCommand(
+  t: { teardown(fn: () => unknown): void },
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<{ match: RegExpExecArray; stdout: () => string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const finished = collect(child)
+  t.teardown(() => void child.kill('SIGTERM'))
+  let stdout = ''
+  let stderr = ''
+  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')}: no ${ready} in ${timeoutMs} ms: ${stdout}${stderr}`)), timeoutMs)
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk
+      const found = ready.exec(stdout)
+      if (!found) return
+      clearTimeout(timer)
+      resolve(found)
+    })
+    finished.then((f) => {
+      clearTimeout(timer)
+      reject(new Error(`${args.join(' ')} exited (${f.code}): ${f.stderr}`))
+    })
+  })
+  return { match, stdout: () => stdout, child }
+}
+
 function collect(child: ChildProcess): Promise<Finished> {
   let stdout = ''
   let stderr = ''

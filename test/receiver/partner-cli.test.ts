@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
@@ -9,19 +8,11 @@ import { createDirectoryService } from '../../src/directory/directory-service.ts
 import type { DirectoryDocument } from '../../src/directory/participant.ts'
 import { directoryWithKey, signingKey } from '../handoffs/helpers.ts'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
-import { BIN, runCli, startGateway } from '../helpers/process.ts'
+import { runCli, startCommand, startGateway, until } from '../helpers/process.ts'
 import { certificate } from '../helpers/tls.ts'
 import { fixtureJson } from '../intake/helpers.ts'
 
 const tls = await certificate()
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 /** `partner keygen` for a participant: the key file and the public JWK it printed in the directory snippet. */
 async function keygen(t: Test, dir: string, participant: string): Promise<{ file: string; jwk: JWK }> {
@@ -38,26 +29,9 @@ async function keygen(t: Test, dir: string, participant: string): Promise<{ file
 
 /** Starts `partner serve` (HTTPS with the test certificate) and waits for the address it listens on. */
 async function startPartner(t: Test, args: string[]): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'partner', 'serve', '--port', '0', '--tls-cert', tls.file, '--tls-key', join(dirname(tls.file), 'key.pem'), ...args],
-    {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let stderr = ''
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  t.teardown(() => void child.kill('SIGTERM'))
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const listening = /listening on (https:\/\/\S+)/.exec(out)
-      if (listening) resolve(listening[1]!)
-    })
-    child.on('exit', (code) => reject(new Error(`partner serve exited (${code}): ${stderr}`)))
-  })
+  const tlsArgs = ['--port', '0', '--tls-cert', tls.file, '--tls-key', join(dirname(tls.file), 'key.pem')]
+  const { match } = await startCommand(t, ['partner', 'serve', ...tlsArgs, ...args], {}, /listening on (https:\/\/\S+)/)
+  return match[1]!
 }
 
 function postTo(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {

@@ -7,10 +7,10 @@ import type { RoutingDecision } from '../../src/routing/decision.ts'
 import type { RuleSetDocument } from '../../src/routing/rules-types.ts'
 
 /** The example directory, read and checked the way the CLI reads it. */
-export const EXAMPLE = await readDirectoryFile(EXAMPLE_DIRECTORY)
+const EXAMPLE = await readDirectoryFile(EXAMPLE_DIRECTORY)
 
 /** A DirectoryVersion-like view of a participant list: what routing needs of a version. */
-export function directoryOf(participants: Participant[], version = 1): RoutingDirectory {
+function directoryOf(participants: Participant[], version = 1): RoutingDirectory {
   return { version, byId: new Map(participants.map((p) => [p.id, p])) }
 }
 

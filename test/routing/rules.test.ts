@@ -12,7 +12,7 @@ import type { RoutingRulesError } from '../../src/routing/errors.ts'
 import { FACT_NAMES } from '../../src/routing/facts.ts'
 import { openGeoDatabase } from '../../src/routing/hosting.ts'
 import { DEFAULT_POLICY, readRoutingRules, ROUTING_RULES_SCHEMA_ID } from '../../src/routing/rules-file.ts'
-import type { Condition, Rule, RuleSetDocument } from '../../src/routing/rules-types.ts'
+import type { Condition, Fact, Rule, RuleSetDocument } from '../../src/routing/rules-types.ts'
 import { changedDirectory, DIRECTORY, item, participant, report, ruleSet } from './helpers.ts'
 
 type Schema = Record<string, unknown>
@@ -90,7 +90,7 @@ const rule = (patch: Partial<Rule>): Rule => ({
 
 t.test('compiling refuses what the schema cannot see, naming every problem with its pointer', async (t) => {
   const cases: Array<[string, RuleSetDocument, string, RegExp]> = [
-    ['unknown fact', ruleSet([rule({ when: { fact: 'item.owner', equals: 'x' } })]), '/rules/0/when/fact', /unknown fact "item.owner"/],
+    ['unknown fact', ruleSet([rule({ when: { fact: 'item.owner' as Fact, equals: 'x' } })]), '/rules/0/when/fact', /unknown fact "item.owner"/],
     [
       'item fact in a report rule',
       ruleSet([rule({ scope: 'report', when: { fact: 'item.hosting_country', equals: 'NL' } })]),
@@ -171,7 +171,7 @@ t.test('compiling refuses what the schema cannot see, naming every problem with 
   let deep: Condition = { fact: 'channel', equals: 'web_form' }
   for (let i = 0; i < 40; i++) deep = { not: deep }
   t.match(problemsOf(ruleSet([rule({ when: deep })])).problems[0]?.message, /nest deeper than 16 levels/)
-  const many = problemsOf(ruleSet([rule({ when: { fact: 'x', equals: 'y' }, description: '{nope}' }), rule({ id: 'r' })]))
+  const many = problemsOf(ruleSet([rule({ when: { fact: 'x' as Fact, equals: 'y' }, description: '{nope}' }), rule({ id: 'r' })]))
   t.equal(many.problems.length, 3, 'every problem at once, not the first only')
 })
 
@@ -327,7 +327,7 @@ t.test('every fact of the vocabulary, true on one report and false on another', 
 
 t.test('all, any, not, in and exists combine as they read', async (t) => {
   const nl = report([item({ country: 'NL' })], { channel: 'phone_operator' })
-  const is = (fact: string, equals: string) => ({ fact, equals })
+  const is = (fact: Fact, equals: string) => ({ fact, equals })
   t.ok(probe({ all: [] }, nl), 'all of nothing is true')
   t.notOk(probe({ any: [] }, nl), 'any of nothing is false')
   t.ok(probe({ all: [is('channel', 'phone_operator'), is('incident.type', 'child_pornography')] }, nl))

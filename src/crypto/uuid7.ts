@@ -1,4 +1,4 @@
-import { randomView } from '../crypto/random-pool.ts'
+import { randomView } from './random-pool.ts'
 
 /** The last timestamp used and the counter within it (RFC 9562 §6.2, method 1: a 12-bit counter in rand_a). */
 let lastMs = -1
