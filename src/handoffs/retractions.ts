@@ -28,7 +28,6 @@ const HELD = `
    ORDER BY participant_id
      FOR UPDATE`
 
-
 /**
  * Carries a report's retraction to its handoffs, inside the transaction that retracts the report:
  * each handoff gets what its state calls for (the still pending ones are withdrawn by the signing
