@@ -17,6 +17,7 @@ import { createDirectoryService } from './directory/directory-service.ts'
 import { createContractServer } from './http/contract-server.ts'
 import { renderProblemPage } from './pages/problem-page.ts'
 import { createSchemaCompilers } from './http/schema-compilers.ts'
+import { sharedSchemaAjv } from './http/schema-files.ts'
 import { createEvidenceBuilder } from './handoffs/evidence-bundle.ts'
 import { createEscalations } from './handoffs/escalations.ts'
 import { handoffHandlers } from './handoffs/handoff-routes.ts'
@@ -94,7 +95,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   const audit = createAuditService({ pool: database.pool })
   const handoffs = createHandoffService({ pool: database.pool, keysOf: createParticipantKeys() })
-  const compilers = createSchemaCompilers(contract.schemas)
+  // bodies on the process's one Ajv, where intake's validators and every other reader compile theirs
+  const compilers = createSchemaCompilers(contract.schemas, options.contract ? {} : { body: sharedSchemaAjv() })
   const signals = options.inboxSignals ?? createInboxSignals({ database, logger: options.logger })
   const loops = options.loopHealth && { health: options.loopHealth, stallMs: config.loopStallMs }
   const validateReport = createReportValidator(compilers.body)

@@ -54,7 +54,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ca: devAuth?.ca,
     })
     built.addHook('onClose', async () => handoffs.stop())
-    const retention = startRetention({ config: runtime, database, logger })
+    const retention = startRetention({ config: runtime, database, logger, health: loopHealth })
     built.addHook('onClose', async () => retention.stop())
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an unexpected error')

@@ -4,7 +4,7 @@ import type { Sealer } from '../crypto/sealer.ts'
 import type { Database } from '../db/database.ts'
 import { startSequencer } from './sequencer.ts'
 import type { LoopHealth } from '../ops/loop-health.ts'
-import { createWitnessPublisher, parseWitnesses } from './witness-publisher.ts'
+import { parseWitnesses, startWitnessPublisher } from './witness-publisher.ts'
 
 export interface AuditLogRuntime {
   /** Lets the batch and the witness round in progress finish; call before the database closes. */
@@ -16,7 +16,7 @@ export interface AuditLogRuntimeOptions {
   database: Database
   logger: Logger
   sealer: Sealer
-  /** Where the sequencer reports its heartbeat (readiness). */
+  /** Where the sequencer and the witness publisher report their heartbeats (readiness). */
   health?: LoopHealth | undefined
 }
 
@@ -25,16 +25,19 @@ export interface AuditLogRuntimeOptions {
  * time works) and, with AUDIT_WITNESSES, the publisher that collects witness cosignatures.
  */
 export async function startAuditLog(options: AuditLogRuntimeOptions): Promise<AuditLogRuntime> {
-  const { config, database, logger, sealer } = options
+  const { config, database, logger, sealer, health } = options
   const witnesses = parseWitnesses(config.auditWitnesses)
-  const publisher = witnesses.length > 0 ? createWitnessPublisher({ pool: database.pool, witnesses, logger }) : undefined
+  const publisher = witnesses.length > 0 ? startWitnessPublisher({ pool: database.pool, witnesses, logger, health }) : undefined
   const sequencer = await startSequencer({
     pool: database.pool,
     sealer,
     logger,
     origin: config.auditLogOrigin,
-    health: options.health,
-    ...(publisher ? { onSequenced: () => publisher.notify() } : {}),
+    health,
+    ...(publisher ? { onSequenced: () => publisher.wake() } : {}),
+  }).catch(async (error: unknown) => {
+    await publisher?.stop() // start-up stops here: leave no loop behind
+    throw error
   })
   return {
     async stop() {

@@ -4,6 +4,7 @@ import { activeKey } from '../keys/gateway-keys.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import { withTransaction } from '../db/transaction.ts'
 import { AuditError } from './audit-error.ts'
+import { startLoop } from '../ops/background-loop.ts'
 import type { LoopHealth } from '../ops/loop-health.ts'
 import { formatCheckpoint } from '../notes/checkpoint.ts'
 import { APPEND_STRIPS, overlayReader, pgHashReader, STRIP, stripsFor } from './hash-store.ts'
@@ -180,47 +181,28 @@ async function prepareLog(pool: pg.Pool, sealer: Sealer, configured: string | un
 }
 
 /**
- * Starts the sequencing loop: a batch whenever the previous one was full, otherwise every intervalMs.
- * Failures (the database restarting, migrations not yet applied) are logged and retried with backoff;
- * only a configuration error (AUDIT_ORIGIN_MISMATCH) is thrown, by the first batch, to stop start-up.
+ * Starts the sequencing loop (src/ops/background-loop.ts): a batch straight after a full one,
+ * otherwise every intervalMs; failures (the database restarting, migrations not yet applied) are
+ * logged and retried with backoff. The first batch runs before start-up completes, so that a
+ * configuration error (AUDIT_ORIGIN_MISMATCH) stops start-up instead of failing in the background.
  */
 export async function startSequencer(options: SequencerOptions): Promise<RunningSequencer> {
   const sequencer = createSequencer(options)
-  const intervalMs = options.intervalMs ?? 100
   const maxBatch = options.maxBatch ?? 500
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let failures = 0
-  const beat = options.health?.register('audit sequencer')
-
-  const tick = async (): Promise<void> => {
-    let delay = intervalMs
-    try {
+  await sequencer.runBatch().catch((error: unknown) => {
+    if (error instanceof AuditError && error.code === 'AUDIT_ORIGIN_MISMATCH') throw error
+    options.logger.warn({ err: error }, 'audit sequencer: the first batch failed; the loop retries it')
+  })
+  const loop = startLoop({
+    name: 'audit sequencer',
+    logger: options.logger,
+    intervalMs: options.intervalMs ?? 100,
+    health: options.health,
+    // a full batch leaves more behind: straight on; a partial one emptied the queue: pause
+    step: async () => {
       const result = await sequencer.runBatch()
-      if (result.kind === 'sequenced' && result.count === maxBatch) delay = 0
-      failures = 0
-      beat?.completed()
-    } catch (error) {
-      if (error instanceof AuditError && error.code === 'AUDIT_ORIGIN_MISMATCH') throw error
-      failures++
-      delay = Math.min(intervalMs * 2 ** failures, 5000)
-      options.logger.warn({ err: error, retry_ms: delay }, 'audit sequencer: batch failed, will retry')
-    }
-    if (!stopped) {
-      timer = setTimeout(() => (running = tick().catch(fatal)), delay)
-      timer.unref()
-    }
-  }
-  const fatal = (error: unknown) => options.logger.error({ err: error }, 'audit sequencer stopped')
-
-  let running: Promise<void> = tick()
-  await running // the first batch runs before start-up completes: configuration errors surface now
-  return {
-    runBatch: sequencer.runBatch,
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
+      return result.kind === 'sequenced' && result.count === maxBatch ? result.count : 0
     },
-  }
+  })
+  return { runBatch: sequencer.runBatch, stop: loop.stop }
 }

@@ -1,6 +1,8 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { ConfigError } from '../config/config.ts'
+import { startLoop, type BackgroundLoop } from '../ops/background-loop.ts'
+import type { LoopHealth } from '../ops/loop-health.ts'
 import { newCosignatureVerifier, type CosignatureVerifier } from '../notes/cosignature.ts'
 import { DECIMAL } from '../tlog/encoding.ts'
 import { pgHashReader } from './hash-store.ts'
@@ -41,19 +43,14 @@ export function parseWitnesses(value: string | undefined): WitnessEndpoint[] {
 }
 
 export interface WitnessPublisher {
-  /** A checkpoint was signed: send it to the witnesses soon (coalesced, never concurrently). */
-  notify(): void
-  /** One round now; resolves when every witness answered or failed. */
+  /** One round now: the latest checkpoint to every witness that lags; resolves when each answered or failed. */
   publish(): Promise<void>
-  stop(): Promise<void>
 }
 
 export interface WitnessPublisherOptions {
   pool: pg.Pool
   witnesses: readonly WitnessEndpoint[]
   logger: Logger
-  /** How often witnesses that lag behind are retried without a new checkpoint (default 5 s). */
-  retryMs?: number
   timeoutMs?: number
 }
 
@@ -70,9 +67,6 @@ interface Latest {
 export function createWitnessPublisher(options: WitnessPublisherOptions): WitnessPublisher {
   const { pool, witnesses, logger } = options
   const hashes = pgHashReader(pool)
-  let running: Promise<void> | undefined
-  let again = false
-  let stopped = false
 
   async function round(): Promise<void> {
     const {
@@ -126,31 +120,26 @@ export function createWitnessPublisher(options: WitnessPublisherOptions): Witnes
     await pool.query(STORE_COSIGNATURE, [latest.tree_size, w.verifierKey, lines.join('')])
   }
 
-  const publish = async (): Promise<void> => {
-    if (running) {
-      again = true
-      return running
-    }
-    running = (async () => {
-      do {
-        again = false
-        await round().catch((error) => logger.warn({ err: error }, 'audit witness round failed'))
-      } while (again && !stopped)
-    })().finally(() => (running = undefined))
-    return running
-  }
+  return { publish: round }
+}
 
-  const timer = setInterval(() => void publish(), options.retryMs ?? 5000)
-  timer.unref()
-  return {
-    notify: () => void publish(),
-    publish,
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      await running
+/**
+ * The publisher on a background loop (src/ops/background-loop.ts): a round whenever a checkpoint is
+ * signed (`wake`), and every `retryMs` for the witnesses that lag behind (default 5 s). Rounds never
+ * overlap; a checkpoint signed during one is sent in the next, at once.
+ */
+export function startWitnessPublisher(options: WitnessPublisherOptions & { retryMs?: number; health?: LoopHealth | undefined }): BackgroundLoop {
+  const publisher = createWitnessPublisher(options)
+  return startLoop({
+    name: 'audit witness publisher',
+    logger: options.logger,
+    intervalMs: options.retryMs ?? 5000,
+    health: options.health,
+    step: async () => {
+      await publisher.publish()
+      return 0 // a round sends everything there is: pause until the next checkpoint or retry
     },
-  }
+  })
 }
 
 /** The witness's signature lines that verify, on this checkpoint, with its key. */

@@ -1,5 +1,13 @@
 import type { JWK } from 'jose'
-import type { Client, ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServerInfo, errors as OidcErrors } from 'oidc-provider'
+import type {
+  AsymmetricSigningAlgorithm,
+  Client,
+  ClientMetadata,
+  Configuration,
+  KoaContextWithOIDC,
+  ResourceServer,
+  errors as OidcErrors,
+} from 'oidc-provider'
 
 import { AuthError } from './auth-error.ts'
 import { createDevStore } from './dev-issuer-store.ts'
@@ -31,7 +39,7 @@ export interface DevIssuerSettings {
 
 export const TOKEN_PATH = '/token'
 const JWKS_PATH = '/jwks'
-const SIGNING_ALGS = new Set(['EdDSA', 'ES256'])
+const SIGNING_ALGS: ReadonlySet<string> = new Set<AsymmetricSigningAlgorithm>(['EdDSA', 'ES256'])
 
 /** oidc-provider configuration for a client_credentials-only issuer of RFC 9068 JWTs. */
 export function providerConfiguration(settings: DevIssuerSettings, errors: typeof OidcErrors): Configuration {
@@ -74,11 +82,11 @@ export function providerConfiguration(settings: DevIssuerSettings, errors: typeo
   }
 }
 
-function signingAlg(key: JWK): string {
+function signingAlg(key: JWK): AsymmetricSigningAlgorithm {
   if (!key.alg || !SIGNING_ALGS.has(key.alg) || !key.kid) {
     throw new AuthError('AUTH_CONFIG', 'dev issuer signing key must be a private JWK with a kid and alg EdDSA or ES256')
   }
-  return key.alg
+  return key.alg as AsymmetricSigningAlgorithm
 }
 
 function clientMetadata(client: DevClient): ClientMetadata {
@@ -101,10 +109,10 @@ function clientMetadata(client: DevClient): ClientMetadata {
 
 /** A public client (PKCE, which oidc-provider requires of it) that logs people in. */
 function browserClientMetadata(client: DevClient, redirectUris: string[]): ClientMetadata {
-  // native: loopback redirect URIs match on any port (RFC 8252 §7.3); oidc-provider's types omit the field
+  // native: loopback redirect URIs match on any port (RFC 8252 §7.3)
   return {
     client_id: client.clientId,
-    ...({ application_type: 'native' } as Partial<ClientMetadata>),
+    application_type: 'native',
     grant_types: ['authorization_code'],
     response_types: ['code'],
     redirect_uris: redirectUris,
@@ -113,10 +121,10 @@ function browserClientMetadata(client: DevClient, redirectUris: string[]): Clien
   }
 }
 
-type ResourceServerLookup = (ctx: KoaContextWithOIDC, resource: string, client: Client) => ResourceServerInfo
+type ResourceServerLookup = (ctx: KoaContextWithOIDC, resource: string, client: Client) => ResourceServer
 
 /** The gateway is the only resource server; its tokens are JWTs limited to the client's scopes. */
-function gatewayResourceServer(settings: DevIssuerSettings, alg: string, errors: typeof OidcErrors): ResourceServerLookup {
+function gatewayResourceServer(settings: DevIssuerSettings, alg: AsymmetricSigningAlgorithm, errors: typeof OidcErrors): ResourceServerLookup {
   return (ctx, resource, client) => {
     if (resource !== settings.audience) throw new errors.InvalidTarget()
     limitRequestedScopes(ctx, client, errors)

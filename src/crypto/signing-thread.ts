@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
+import type { SigningAnswer, SigningRequest } from './signing-worker.ts'
 
 /**
  * Ed25519 signatures made on a worker thread, a batch per message. Under load the request thread is
@@ -12,18 +13,18 @@ export interface SigningThread {
   close(): Promise<void>
 }
 
-// CommonJS evaluated in the worker: keys by kid, then batches of messages -> signatures, 64 bytes each
-const WORKER = `
-const { parentPort } = require('node:worker_threads')
-const { sign } = require('node:crypto')
-const keys = new Map()
-parentPort.on('message', (m) => {
-  if (m.key) return void keys.set(m.kid, m.key)
-  const key = keys.get(m.kid)
-  const out = Buffer.allocUnsafe(64 * m.messages.length)
-  m.messages.forEach((text, i) => sign(null, Buffer.from(text), key).copy(out, 64 * i))
-  parentPort.postMessage({ id: m.id, signatures: out }, [out.buffer])
-})`
+/**
+ * The thread runs ./signing-worker, compiled beside this file in dist/. From the sources (tests, a
+ * checkout without a build) it is TypeScript, and Node 20 does not apply the loader hooks of this
+ * process (tsx) to a worker's entry: a bootstrap registers tsx in the thread, then imports it.
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./signing-worker.js', import.meta.url)
+  const source = new URL('./signing-worker.ts', import.meta.url).href
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const bootstrap = `import { register } from ${JSON.stringify(tsx)}\nregister()\nawait import(${JSON.stringify(source)})\n`
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`)
+}
 
 interface Pending {
   message: string
@@ -41,9 +42,9 @@ export function createSigningThread(): SigningThread {
   let closed = false
 
   function start(): Worker {
-    const started = new Worker(WORKER, { eval: true })
+    const started = new Worker(workerEntry())
     started.unref() // never what keeps a process alive
-    started.on('message', ({ id, signatures }: { id: number; signatures: Uint8Array }) => {
+    started.on('message', ({ id, signatures }: SigningAnswer) => {
       const batch = inFlight.get(id)!
       inFlight.delete(id)
       const all = Buffer.from(signatures.buffer, signatures.byteOffset, signatures.byteLength)
@@ -67,12 +68,12 @@ export function createSigningThread(): SigningThread {
     worker ??= start()
     for (const [kid, batch] of batches) {
       if (!known.has(kid)) {
-        worker.postMessage({ kid, key: keys.get(kid) })
+        worker.postMessage({ kid, key: keys.get(kid)! } satisfies SigningRequest)
         known.add(kid)
       }
       const id = nextId++
       inFlight.set(id, batch)
-      worker.postMessage({ id, kid, messages: batch.map((p) => p.message) })
+      worker.postMessage({ id, kid, messages: batch.map((p) => p.message) } satisfies SigningRequest)
     }
   }
 

@@ -12,6 +12,7 @@ import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
 import type { HandoffService } from './handoff-service.ts'
 import type { DeliveryContext, DeliveryMode, Leased, Wanted } from './delivery-mode.ts'
+import { DEAD_LETTERED, SENT } from './handoff-transitions.ts'
 
 export interface DispatcherOptions {
   pool: pg.Pool
@@ -55,26 +56,11 @@ const CLOSED = `UPDATE delivery_endpoints SET failures = 0, open_until = NULL, l
 
 const MAX_BACKOFF_MS = 3_600_000
 
-/** What "sent" means for each kind of message: its row change, its audit entry and the digest that entry names. */
-const SENT = {
-  handoff: {
-    change: `UPDATE handoffs SET state = 'sent', sent_at = now(), next_attempt_at = NULL, last_error = NULL
-              WHERE id = $1 AND state = 'ready' RETURNING id`,
-    type: 'handoff.sent',
-    digest: 'manifest_sha256',
-  },
-  retraction: {
-    change: `UPDATE handoffs SET retraction_state = 'sent', retraction_sent_at = now(), retraction_next_attempt_at = NULL
-              WHERE id = $1 AND retraction_state = 'ready' RETURNING id`,
-    type: 'handoff.retraction_sent',
-    digest: 'retraction_sha256',
-  },
-  renotice: {
-    change: `UPDATE handoffs SET renotice_state = 'sent', renotice_sent_at = now(), renotice_next_attempt_at = NULL
-              WHERE id = $1 AND renotice_state = 'ready' RETURNING id`,
-    type: 'handoff.renotice_sent',
-    digest: 'renotice_sha256',
-  },
+/** The audit entry of "sent" for each kind of message, and the digest it names (the row change is handoff-transitions' SENT). */
+const SENT_ENTRY = {
+  handoff: { type: 'handoff.sent', digest: 'manifest_sha256' },
+  retraction: { type: 'handoff.retraction_sent', digest: 'retraction_sha256' },
+  renotice: { type: 'handoff.renotice_sent', digest: 'renotice_sha256' },
 } as const
 
 /**
@@ -198,7 +184,7 @@ export function createDispatcher(options: DispatcherOptions) {
   /** The message is sent (once, audited) and the target's breaker closes: one statement. */
   async function markSent(mode: DeliveryMode, row: Leased, target: string): Promise<void> {
     const event = sentEvent(mode, row, new Date())
-    await changeWithEntry(pool, { change: SENT[row.kind].change, also: [CLOSED], params: [row.id, row.participant_id, target], event })
+    await changeWithEntry(pool, { change: SENT[row.kind], also: [CLOSED], params: [row.id, row.participant_id, target], event })
     pushAttemptsTotal.inc({ kind: row.kind, result: 'sent' })
     if (row.kind === 'handoff') deliveryLatency.observe((Date.now() - new Date(row.item.signed_at as string).getTime()) / 1000)
   }
@@ -223,10 +209,7 @@ export function createDispatcher(options: DispatcherOptions) {
   async function deadLetter(row: Leased, error: string): Promise<void> {
     logger.error({ handoff: row.id, destination: row.participant_id, attempts: row.attempts, error }, 'delivery gave up: dead letter')
     const gaveUp = await commitChange(pool, async (tx) => {
-      const { rowCount } = await tx.query(
-        `UPDATE handoffs SET state = 'dead_letter', last_error = $2, next_attempt_at = NULL WHERE id = $1 AND state = 'ready'`,
-        [row.id, error.slice(0, 1000)],
-      )
+      const { rowCount } = await tx.query(DEAD_LETTERED, [row.id, error.slice(0, 1000)])
       const audit =
         (rowCount ?? 0) === 0
           ? []
@@ -265,7 +248,7 @@ export function createDispatcher(options: DispatcherOptions) {
 
 /** The `<kind>_sent` entry of a message taken by its destination. */
 function sentEvent(mode: DeliveryMode, row: Leased, at: Date) {
-  const { type, digest } = SENT[row.kind]
+  const { type, digest } = SENT_ENTRY[row.kind]
   return { type, at: at.toISOString(), handoff_id: row.id, destination: row.participant_id, mode: mode.mode, [digest]: row.item[digest] as string }
 }
 

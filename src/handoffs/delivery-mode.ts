@@ -1,6 +1,8 @@
 import type pg from 'pg'
 import type { RequestSigner } from '../crypto/request-signer.ts'
 import type { Participant } from '../directory/participant.ts'
+import type { SideKind } from './handoff-transitions.ts'
+import { pushMessage } from './push-request.ts'
 
 /** A signed message leased for delivery: a handoff, or the retraction of one (its report was withdrawn by the sender). */
 export interface Leased {
@@ -79,7 +81,7 @@ const LEASE_HANDOFFS = `
 // Messages the gateway sends about a handoff it delivered, kept in the handoff's `<kind>_` columns:
 // retractions (a destination should stop acting on a withdrawn report at once) and re-notices (a
 // platform has not removed the content yet), each in its own order.
-const sideLease = (kind: 'retraction' | 'renotice') => `
+const sideLease = (kind: SideKind) => `
   UPDATE handoffs h SET ${kind}_attempts = h.${kind}_attempts + 1,
                         ${kind}_next_attempt_at = now() + $4 * interval '1 millisecond'
    WHERE h.id IN (
@@ -96,8 +98,6 @@ const sideLease = (kind: 'retraction' | 'renotice') => `
           WHERE e.open_until IS NULL OR e.open_until <= now())
   RETURNING h.id, h.participant_id, h.${kind}_attempts AS attempts, '${kind}' AS kind,
             jsonb_build_object('handoff_id', h.id, '${kind}', h.${kind}, '${kind}_sha256', h.${kind}_sha256) AS item`
-const LEASE_RETRACTIONS = sideLease('retraction')
-const LEASE_RENOTICES = sideLease('renotice')
 
 /** Leases due signed handoffs for `wanted`; `urgent(destination)` says which of them this mode carries. */
 export async function leaseHandoffs(
@@ -112,17 +112,24 @@ export async function leaseHandoffs(
   return rows
 }
 
-/** Leases due retractions for `wanted`, in place order (a destination should stop acting on a withdrawn report at once). */
-export async function leaseRetractions(pool: pg.Pool, wanted: Wanted[], leaseMs: number): Promise<Leased[]> {
-  const { rows } = await pool.query<Leased>(LEASE_RETRACTIONS, [...columns(wanted), leaseMs])
-  return rows
+/**
+ * The push mode of the messages about a delivered handoff (retractions, re-notices): to a push
+ * destination's endpoint, never given up; a pulling destination finds them in its inbox.
+ */
+export function sidePush(kind: SideKind): DeliveryMode {
+  const lease = sideLease(kind)
+  return {
+    name: `${kind} push delivery`,
+    mode: 'push',
+    target: pushEndpoint,
+    claim: async (pool, wanted, leaseMs) => (await pool.query<Leased>(lease, [...columns(wanted), leaseMs])).rows,
+    deliver: pushMessage,
+  }
 }
 
-/** Leases due re-notices for `wanted` (src/handoffs/renotices.ts makes them), in place order. */
-export async function leaseRenotices(pool: pg.Pool, wanted: Wanted[], leaseMs: number): Promise<Leased[]> {
-  const { rows } = await pool.query<Leased>(LEASE_RENOTICES, [...columns(wanted), leaseMs])
-  return rows
-}
+/** A push destination's endpoint. */
+export const pushEndpoint = (destination: Participant): string | undefined =>
+  destination.delivery.mode === 'push' ? destination.delivery.endpoint : undefined
 
 function columns(wanted: Wanted[]): [string[], string[], number[]] {
   return [wanted.map((w) => w.destination.id), wanted.map((w) => w.target), wanted.map((w) => w.slots)]

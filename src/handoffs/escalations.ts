@@ -3,17 +3,7 @@ import type pg from 'pg'
 import type { DirectoryService } from '../directory/directory-service.ts'
 import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
-
-// Exactly one process escalates each handoff: the row lock and `escalated_at IS NULL` decide.
-// A dead letter goes back to the push queue, and the endpoint's breaker is reset, so the re-send is now.
-const ESCALATE = `
-  UPDATE handoffs h SET escalated_at = now(), next_attempt_at = NULL,
-                        state = CASE WHEN h.state = 'dead_letter' THEN 'ready' ELSE h.state END
-   WHERE h.id IN (SELECT id FROM handoffs
-                   WHERE urgent AND escalated_at IS NULL AND state IN ('pending', 'ready', 'sent', 'dead_letter')
-                     AND created_at <= now() - $1 * interval '1 millisecond'
-                   ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-  RETURNING h.id, h.participant_id, h.state`
+import { ESCALATED } from './handoff-transitions.ts'
 
 // Open: an urgent handoff still without a receipt, or a platform that kept the content through every
 // re-notice (until it reports a removal, rejects or closes the handoff, or the report is retracted).
@@ -38,7 +28,7 @@ export function createEscalations(options: { pool: pg.Pool; directory: Directory
 
   async function step(): Promise<number> {
     const escalated = await commitChange(pool, async (tx) => {
-      const { rows } = await tx.query<{ id: string; participant_id: string; state: string }>(ESCALATE, [options.ackMs, options.batchSize ?? 100])
+      const { rows } = await tx.query<{ id: string; participant_id: string; state: string }>(ESCALATED, [options.ackMs, options.batchSize ?? 100])
       if (rows.length > 0)
         await tx.query('DELETE FROM delivery_endpoints WHERE participant_id = ANY($1::text[])', [rows.map((r) => r.participant_id)])
       const at = new Date().toISOString()

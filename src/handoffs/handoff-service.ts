@@ -9,7 +9,8 @@ import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
 import { HandoffError } from './handoff-error.ts'
 import { receiveMany, type CheckedReceipt, type PostedReceipt } from './receipt-batch.ts'
-import { HANDOFF_COLUMNS, loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
+import { loadHandoff, presentHandoff, requireVisible, type HandoffRow } from './handoff-store.ts'
+import { mayMove, RECEIVED, RECEIVED_AT_ONCE, REQUEUED, RETRACTION_RECEIVED } from './handoff-transitions.ts'
 import type { ParticipantKeys } from './participant-keys.ts'
 import { queueNotification, type NotifyEndpointOf } from './status-notifications.ts'
 import { canonicalStatus, SETTLES_NOTICE, transitionError } from './takedown-status.ts'
@@ -72,7 +73,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     const at = new Date()
     const manifestSha256 = signed.claims.manifest_sha256 as string
     const row = await changeWithEntry<HandoffRow>(pool, {
-      change: RECEIVED,
+      change: RECEIVED_AT_ONCE,
       params: [id, participant.id, jws, digest, signed.kid, JSON.stringify(signed.jwk), at, manifestSha256],
       event: receiptEvent(id, participant.id, manifestSha256, digest, signed.kid, at),
     })
@@ -88,16 +89,13 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
         if (row.receipt_sha256 === digest) return { result: presentHandoff(row), audit: [] }
         throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} already has another receipt`)
       }
-      if (row.state !== 'ready' && row.state !== 'sent')
-        throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} has not been signed; there is nothing to receipt`)
+      if (!mayMove('receive', row.state))
+        throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} is ${row.state}; there is nothing to receipt`)
       const signed = verification.result()
       await checkClaims('handoff-receipt-claims.json', signed, row, 'receipt')
       const at = new Date()
       tookSeconds = (at.getTime() - row.created_at.getTime()) / 1000
-      await tx.query(
-        `UPDATE handoffs SET state = 'received', receipt = $2, receipt_sha256 = $3, receipt_kid = $4, receipt_jwk = $5, received_at = $6 WHERE id = $1`,
-        [id, jws, digest, signed.kid, JSON.stringify(signed.jwk), at],
-      )
+      await tx.query(RECEIVED, [id, jws, digest, signed.kid, JSON.stringify(signed.jwk), at])
       return {
         result: presentHandoff({ ...row, state: 'received', receipt: jws, receipt_sha256: digest, received_at: at }),
         audit: [receiptEvent(id, row.participant_id, row.manifest_sha256!, digest, signed.kid, at)],
@@ -204,9 +202,9 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     return commitChange(pool, async (tx) => {
       const row = await loadHandoff(tx, id, true)
       if (!row) throw new HandoffError('HANDOFF_NOT_FOUND', `no handoff ${id}`)
-      if (row.state !== 'dead_letter')
+      if (!mayMove('requeue', row.state))
         throw new HandoffError('HANDOFF_STATE_CONFLICT', `handoff ${id} is ${row.state}, not a dead letter; there is nothing to redeliver`)
-      await tx.query(`UPDATE handoffs SET state = 'ready', attempts = 0, next_attempt_at = NULL WHERE id = $1`, [id])
+      await tx.query(REQUEUED, [id])
       await tx.query(`DELETE FROM delivery_endpoints WHERE participant_id = $1`, [row.participant_id])
       const audit = [
         {
@@ -240,11 +238,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
         throw new HandoffError('HANDOFF_CLAIMS_INVALID', `receipt: ${message}`, { fieldErrors: [{ in: 'body', pointer: '/receipt', message }] })
       }
       const at = new Date()
-      await tx.query(
-        `UPDATE handoffs SET retraction_state = 'received', retraction_receipt = $2, retraction_receipt_sha256 = $3, retraction_received_at = $4,
-                             retraction_sent_at = coalesce(retraction_sent_at, $4) WHERE id = $1`,
-        [id, jws, digest, at],
-      )
+      await tx.query(RETRACTION_RECEIVED, [id, jws, digest, at])
       const audit = [
         {
           type: 'handoff.retraction_received',
@@ -269,13 +263,6 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
 
   return { get, receipt, receipts, checkReceipt, status, redeliver, retractionReceipt }
 }
-
-// A good receipt (claims checked by the caller) for a handoff addressed to its signer that waits for one.
-const RECEIVED = `
-  UPDATE handoffs h SET state = 'received', receipt = $3, receipt_sha256 = $4, receipt_kid = $5, receipt_jwk = $6, received_at = $7
-    FROM reports r
-   WHERE h.id = $1 AND h.participant_id = $2 AND h.state IN ('ready', 'sent') AND h.manifest_sha256 = $8 AND r.id = h.report_id
-  RETURNING ${HANDOFF_COLUMNS}`
 
 /** A verified receipt whose claims follow their schema and name `id`: what the one-statement paths take. */
 async function plainReceipt(signed: VerifiedMessage | undefined, id: string): Promise<VerifiedMessage | undefined> {

@@ -10,6 +10,7 @@ import type { CanonicalReport } from '../contract/report.ts'
 import { sharesContact, type DestinationKind, type RuleReason } from '../routing/index.ts'
 import { commitChange, type AuditEvent } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
+import { SETTLE } from './handoff-transitions.ts'
 import { givePlaces, type InboxSignals } from './inbox-signals.ts'
 import { buildPayload } from './payload.ts'
 import { MANIFEST_TYP } from './signed-message.ts'
@@ -79,15 +80,6 @@ const CLAIM = `
          r.sender_id, r.canonical, r.contact_sealed, r.state AS report_state
     FROM claimed JOIN handoffs h ON h.id = claimed.id JOIN reports r ON r.id = h.report_id
    ORDER BY h.urgent DESC, h.created_at`
-
-const SETTLE = `
-  UPDATE handoffs h
-     SET state = x.state, payload = x.payload, payload_media_type = x.payload_media_type, payload_sha256 = x.payload_sha256,
-         manifest = x.manifest, manifest_sha256 = x.manifest_sha256, signed_at = x.signed_at, last_error = x.last_error,
-         available_seq = CASE WHEN x.state = 'ready' THEN nextval('handoffs_available_seq') END
-    FROM jsonb_to_recordset($1) AS x(id uuid, state text, payload text, payload_media_type text, payload_sha256 text,
-                                     manifest text, manifest_sha256 text, signed_at timestamptz, last_error text)
-   WHERE h.id = x.id`
 
 /**
  * The outbox worker: claims pending handoffs, builds each destination's payload, signs its manifest

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/access.ts'
 import { HandoffError } from './handoff-error.ts'
 import { commitChange } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
+import { FETCHED, RENOTICES_FETCHED, RETRACTIONS_FETCHED } from './handoff-transitions.ts'
 import type { InboxSignals } from './inbox-signals.ts'
 
 const COLUMNS = `h.id, h.case_id, h.report_id, r.sender_id AS sender, h.format, h.urgent, h.manifest, h.manifest_sha256,
@@ -31,18 +32,6 @@ const RETRACTIONS = `
    WHERE participant_id = $1 AND retraction_state IN ('ready', 'sent') AND retraction_seq > $2
    ORDER BY retraction_seq
    LIMIT 100`
-
-const RETRACTIONS_SENT = `
-  UPDATE handoffs SET retraction_state = 'sent', retraction_sent_at = now()
-   WHERE id = ANY($1::uuid[]) AND retraction_state = 'ready'
-  RETURNING id, retraction_sha256`
-
-// Re-notices not fetched yet (a platform has not removed the content); fetching marks them sent.
-const RENOTICES = `
-  UPDATE handoffs SET renotice_state = 'sent', renotice_sent_at = now()
-   WHERE id IN (SELECT id FROM handoffs WHERE participant_id = $1 AND renotice_state = 'ready' AND renotice_seq > $2
-                 ORDER BY renotice_seq LIMIT 100 FOR UPDATE SKIP LOCKED)
-  RETURNING id AS handoff_id, renotice, renotice_sha256, renotice_seq`
 
 /** The longest a request may wait for a handoff (s): below every proxy's idle timeout we know of. */
 const MAX_WAIT_SECONDS = 30
@@ -110,13 +99,10 @@ export function createInbox({ pool, signals }: { pool: pg.Pool; signals: InboxSi
       // a dead letter fetched here has reached its destination after all
       const unsent = rows.filter((row) => row.state !== 'sent').map((row) => row.id)
       // a concurrent fetch waits on the row and then finds it sent: one handoff.sent entry each
-      const { rows: marked } = await tx.query<{ id: string }>(
-        `UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND state IN ('ready', 'dead_letter') RETURNING id`,
-        [unsent],
-      )
+      const { rows: marked } = await tx.query<{ id: string }>(FETCHED, [unsent])
       const unsentRetractions = retractions.filter((r) => r.retraction_state === 'ready').map((r) => r.handoff_id)
-      const { rows: told } = await tx.query<{ id: string; retraction_sha256: string }>(RETRACTIONS_SENT, [unsentRetractions])
-      const { rows: renotices } = await tx.query<RenoticeRow>(RENOTICES, [me, after ?? 0])
+      const { rows: told } = await tx.query<{ id: string; retraction_sha256: string }>(RETRACTIONS_FETCHED, [unsentRetractions])
+      const { rows: renotices } = await tx.query<RenoticeRow>(RENOTICES_FETCHED, [me, after ?? 0])
       const at = new Date().toISOString()
       const byId = new Map(rows.map((row) => [row.id, row]))
       const ordered = after === undefined ? rows : [...rows].sort((a, b) => Number(b.urgent) - Number(a.urgent))

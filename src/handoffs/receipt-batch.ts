@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { auditEntryBytes, type AuditEvent } from '../state/commit.ts'
 import { HANDOFF_COLUMNS, type HandoffRow } from './handoff-store.ts'
+import { leaving } from './handoff-transitions.ts'
 import type { VerifiedMessage } from './signed-message.ts'
 
 /** One receipt of a batch as the destination posted it. */
@@ -32,7 +33,7 @@ const RECEIVED_MANY = `
          UPDATE handoffs h SET state = 'received', receipt = i.jws, receipt_sha256 = i.digest, receipt_kid = i.kid,
                                receipt_jwk = i.jwk::jsonb, received_at = $9
            FROM input i, reports r
-          WHERE h.id = i.id AND h.participant_id = $1 AND h.state IN ('ready', 'sent')
+          WHERE h.id = i.id AND h.participant_id = $1 AND ${leaving('receive', 'h.state')}
             AND h.manifest_sha256 = i.manifest_sha256 AND r.id = h.report_id
          RETURNING ${HANDOFF_COLUMNS}, i.entry),
        entry AS (INSERT INTO audit_entries (entry) SELECT entry FROM changed RETURNING id, entry),
@@ -101,7 +102,7 @@ export interface AnsweredPush {
 }
 
 // Pushed handoffs that came back receipted, many in one statement: each goes from ready to received,
-// sent and received at once, with its `handoff.sent` entry then its `handoff.receipt_received` entry
+// sent and received at once (push then receive, guarded as push is), with its `handoff.sent` entry then its `handoff.receipt_received` entry
 // (identities are drawn in insertion order) and both links. A row it does not change is left to the
 // two single steps.
 const SENT_AND_RECEIVED = `
@@ -116,7 +117,7 @@ const SENT_AND_RECEIVED = `
          UPDATE handoffs h SET state = 'received', sent_at = $10, next_attempt_at = NULL, last_error = NULL, receipt = i.jws,
                                receipt_sha256 = i.digest, receipt_kid = i.kid, receipt_jwk = i.jwk::jsonb, received_at = $10
            FROM input i
-          WHERE h.id = i.id AND h.participant_id = i.participant_id AND h.state = 'ready' AND h.manifest_sha256 = i.manifest_sha256
+          WHERE h.id = i.id AND h.participant_id = i.participant_id AND ${leaving('push', 'h.state')} AND h.manifest_sha256 = i.manifest_sha256
          RETURNING h.id, h.created_at, i.sent_entry, i.receipt_entry),
        entry AS (
          INSERT INTO audit_entries (entry)

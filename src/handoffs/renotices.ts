@@ -4,6 +4,7 @@ import { compactSigner, sha256Hex } from '../crypto/jws.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import { commitChange, type AuditEvent } from '../state/commit.ts'
 import { linkEntries } from './handoff-audit.ts'
+import { RENOTICES_SIGNED } from './handoff-transitions.ts'
 import { givePlaces } from './inbox-signals.ts'
 import type { RetractionClaims } from './retractions.ts'
 import { RENOTICE_TYP } from './signed-message.ts'
@@ -40,13 +41,6 @@ const DUE = `
   SELECT h.id, h.case_id, h.report_id, h.participant_id, h.manifest_sha256, h.sent_at, h.renotices
     FROM due JOIN handoffs h ON h.id = due.id`
 
-const SIGNED = `
-  UPDATE handoffs h SET renotice = x.jws, renotice_sha256 = x.sha256, renotice_state = 'ready', renotices = h.renotices + 1,
-                        renotice_signed_at = now(), renotice_attempts = 0, renotice_next_attempt_at = NULL, renotice_sent_at = NULL,
-                        renotice_seq = nextval('handoffs_available_seq')
-    FROM jsonb_to_recordset($1) AS x(id uuid, jws text, sha256 text)
-   WHERE h.id = x.id`
-
 interface Due {
   id: string
   case_id: string
@@ -79,7 +73,7 @@ export function createRenotices(options: RenoticeOptions) {
           return { row, jws, sha256: sha256Hex(jws) }
         })
         await givePlaces(tx, [...new Set(again.map((r) => r.participant_id))])
-        await tx.query(SIGNED, [JSON.stringify(signed.map(({ row, jws, sha256 }) => ({ id: row.id, jws, sha256 })))])
+        await tx.query(RENOTICES_SIGNED, [JSON.stringify(signed.map(({ row, jws, sha256 }) => ({ id: row.id, jws, sha256 })))])
         for (const { row, sha256 } of signed) {
           const base = { at: at.toISOString(), handoff_id: row.id, destination: row.participant_id, renotice: row.renotices + 1 }
           audit.push({ id: row.id, event: { type: 'handoff.renotice_signed', ...base, kid: signingKey.kid, renotice_sha256: sha256 } })

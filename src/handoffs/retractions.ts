@@ -4,6 +4,7 @@ import { activeKeyWatcher } from '../keys/gateway-keys.ts'
 import { compactSigner, sha256Hex } from '../crypto/jws.ts'
 import type { Sealer } from '../crypto/sealer.ts'
 import type { AuditEvent } from '../state/commit.ts'
+import { RETRACTIONS_SIGNED, WITHDRAWN } from './handoff-transitions.ts'
 import { givePlaces } from './inbox-signals.ts'
 import { RETRACTION_TYP } from './signed-message.ts'
 
@@ -20,24 +21,12 @@ export interface RetractionClaims {
   iat: number
 }
 
-// Signed but never offered (no push attempt made, never fetched), or a dead letter: nobody holds it.
-const WITHDRAW = `
-  UPDATE handoffs SET state = 'withdrawn', next_attempt_at = NULL
-   WHERE report_id = $1 AND ((state = 'ready' AND attempts = 0) OR state = 'dead_letter')
-  RETURNING id, case_id, participant_id`
-
 // The destination may hold it: it gets a retraction (once).
 const HELD = `
   SELECT id, case_id, participant_id, manifest_sha256 FROM handoffs
    WHERE report_id = $1 AND state IN ('ready', 'sent', 'received') AND retraction IS NULL
    ORDER BY participant_id
      FOR UPDATE`
-
-const STORE = `
-  UPDATE handoffs h SET retraction = x.jws, retraction_sha256 = x.sha256, retraction_state = 'ready',
-                        retraction_seq = nextval('handoffs_available_seq')
-    FROM jsonb_to_recordset($1) AS x(id uuid, jws text, sha256 text)
-   WHERE h.id = x.id`
 
 /**
  * Carries a report's retraction to its handoffs, inside the transaction that retracts the report:
@@ -56,7 +45,7 @@ export function createRetractions(options: { pool: pg.Pool; sealer: Sealer; issu
     signingKey: GatewayKey,
   ): Promise<{ audit: AuditEvent[]; handoffIds: string[] }> {
     const base = { at: at.toISOString(), report_id: reportId }
-    const { rows: withdrawn } = await tx.query(WITHDRAW, [reportId])
+    const { rows: withdrawn } = await tx.query(WITHDRAWN, [reportId])
     const { rows: held } = await tx.query(HELD, [reportId])
     const events: Array<{ id: string; event: AuditEvent }> = withdrawn.map((row) => ({
       id: row.id as string,
@@ -85,7 +74,7 @@ export function createRetractions(options: { pool: pg.Pool; sealer: Sealer; issu
         return { row, jws, sha256: sha256Hex(jws) }
       })
       await givePlaces(tx, [...new Set(held.map((row) => row.participant_id as string))])
-      await tx.query(STORE, [JSON.stringify(signed.map(({ row, jws, sha256 }) => ({ id: row.id, jws, sha256 })))])
+      await tx.query(RETRACTIONS_SIGNED, [JSON.stringify(signed.map(({ row, jws, sha256 }) => ({ id: row.id, jws, sha256 })))])
       for (const { row, sha256 } of signed) {
         events.push({
           id: row.id,

@@ -43,9 +43,10 @@ export interface SchemaCompilers {
  * path, query and header values arrive as strings and are coerced to the declared types.
  * Responses are validated against the contract before they are serialised: a handler that drifts
  * from openapi.yaml fails loudly (500 + log) instead of leaking or silently dropping fields.
+ * `body`: an instance that holds `schemas` already (the process's shared one), instead of a new one.
  */
-export function createSchemaCompilers(schemas: SchemaFile[]): SchemaCompilers {
-  const body = createAjv(schemas, { coerceTypes: false })
+export function createSchemaCompilers(schemas: SchemaFile[], options: { body?: Ajv2020 } = {}): SchemaCompilers {
+  const body = options.body ?? createAjv(schemas, { coerceTypes: false })
   const parameters = createAjv(schemas, { coerceTypes: true })
   return {
     body,

@@ -1,20 +1,25 @@
 import { readFile } from 'node:fs/promises'
-import type { ValidateFunction } from 'ajv/dist/2020.js'
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js'
 import { parse } from 'yaml'
 import { toFieldErrors, type FieldError } from './field-errors.ts'
 import { createAjv } from './schema-compilers.ts'
-import { readSchemaFiles, SCHEMA_BASE } from './schema-registry.ts'
+import { readSchemaFilesSync, SCHEMA_BASE } from './schema-registry.ts'
 
-let compiled: ReturnType<typeof createAjv> | undefined
-let compiling: Promise<ReturnType<typeof createAjv>> | undefined
+let shared: Ajv2020 | undefined
 
 /**
- * A validator for one of our schemas (`directory.v1.json`, ...), from one Ajv over every schema file,
- * built once per process: compiling them all costs ~100 ms, and several readers need them.
+ * The process's one Ajv over every schemas/ file, configured as request bodies are validated (no
+ * coercion, nothing stripped): the contract server's body validation, intake's validators and every
+ * other reader compile each schema here, once per process. Built at first use (~100 ms).
  */
+export function sharedSchemaAjv(): Ajv2020 {
+  shared ??= createAjv(readSchemaFilesSync(), { coerceTypes: false })
+  return shared
+}
+
+/** A validator for one of our schemas (`directory.v1.json`, ...), compiled once per process. */
 export async function schemaValidator(path: string): Promise<ValidateFunction> {
-  compiled ??= await (compiling ??= readSchemaFiles().then((files) => createAjv(files, { coerceTypes: false })))
-  const validate = compiled.getSchema(`${SCHEMA_BASE}${path}`)
+  const validate = sharedSchemaAjv().getSchema(`${SCHEMA_BASE}${path}`)
   if (!validate) throw new Error(`no schema schemas/${path}`)
   return validate
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GatewayError } from '../errors/gateway-error.ts'
@@ -21,12 +21,17 @@ class SchemaRegistryError extends GatewayError<'SCHEMA_REGISTRY_INVALID'> {
 }
 
 export async function readSchemaFiles(dir = SCHEMAS_DIR): Promise<SchemaFile[]> {
+  return readSchemaFilesSync(dir)
+}
+
+/** The schema files, read at once: they are part of the code, read once per process at start-up. */
+export function readSchemaFilesSync(dir = SCHEMAS_DIR): SchemaFile[] {
   const files: SchemaFile[] = []
-  for (const file of await listJson(dir)) {
+  for (const file of listJson(dir)) {
     const path = relative(dir, file).split(sep).join('/')
     let schema: Record<string, unknown>
     try {
-      schema = JSON.parse(await readFile(file, 'utf8'))
+      schema = JSON.parse(readFileSync(file, 'utf8'))
     } catch (error) {
       throw new SchemaRegistryError(`schemas/${path} is not valid JSON: ${(error as Error).message}`)
     }
@@ -37,11 +42,11 @@ export async function readSchemaFiles(dir = SCHEMAS_DIR): Promise<SchemaFile[]> 
   return files
 }
 
-async function listJson(dir: string): Promise<string[]> {
+function listJson(dir: string): string[] {
   const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await listJson(full)))
+    if (entry.isDirectory()) out.push(...listJson(full))
     else if (entry.name.endsWith('.json')) out.push(full)
   }
   return out.sort()

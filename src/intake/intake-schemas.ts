@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js'
+import { sharedSchemaAjv } from '../http/schema-files.ts'
 import { addWellFormedTextKeyword, withWellFormedText } from '../http/well-formed-text.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
-
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
 export const SCHEMA_BASE = 'https://schemas.hotline-gateway.example/'
 export const REPORT_SCHEMA_ID = `${SCHEMA_BASE}report.v1.json`
@@ -66,19 +63,7 @@ export function compileIntakeSchema<T>(ajv: Ajv2020, id: string): ValidateFuncti
   return validate
 }
 
-/** An Ajv configured exactly as the server's body validator is. */
-export function createIntakeAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false })
-  addFormats(ajv)
-  ajv.addKeyword('example')
-  addIntakeSchemas(ajv)
-  return ajv
-}
-
-let shared: Ajv2020 | undefined
-
-/** The process-wide standalone instance behind the convenience validators (compiled once, lazily). */
+/** The process's one Ajv (src/http/schema-files.ts), behind the standalone validators: each schema compiled once. */
 export function sharedIntakeAjv(): Ajv2020 {
-  shared ??= createIntakeAjv()
-  return shared
+  return sharedSchemaAjv()
 }

@@ -29,6 +29,8 @@ export function startLoop(options: LoopOptions): BackgroundLoop {
   const intervalMs = options.intervalMs ?? 200
   const beat = options.health?.register(options.name)
   let stopped = false
+  // a wake that comes while a step runs skips the next pause: the step may have looked before the new work
+  let woken = false
   let cutShort: (() => void) | undefined
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -42,6 +44,7 @@ export function startLoop(options: LoopOptions): BackgroundLoop {
     let failures = 0
     while (!stopped) {
       let done = 0
+      woken = false
       try {
         done = await options.step()
         failures = 0
@@ -50,12 +53,15 @@ export function startLoop(options: LoopOptions): BackgroundLoop {
         failures++
         options.logger.error({ err: error, loop: options.name, failures }, `${options.name} failed; retrying`)
       }
-      if (stopped || (done > 0 && failures === 0)) continue
+      if (stopped || ((done > 0 || woken) && failures === 0)) continue
       await pause(intervalMs * 2 ** Math.min(failures, 6))
     }
   })()
   return {
-    wake: () => cutShort?.(),
+    wake() {
+      woken = true
+      cutShort?.()
+    },
     async stop() {
       stopped = true
       cutShort?.()

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
 import type { Database } from '../db/database.ts'
 import { startLoop, type BackgroundLoop } from '../ops/background-loop.ts'
+import type { LoopHealth } from '../ops/loop-health.ts'
 import { createRetentionPurge, total } from './retention-purge.ts'
 
 /**
@@ -9,14 +10,16 @@ import { createRetentionPurge, total } from './retention-purge.ts'
  * time (retention_runs) make it one run per RETENTION_INTERVAL_MS across them all, straight on
  * while runs find something.
  */
-export function startRetention({ config, database, logger }: { config: Config; database: Database; logger: Logger }): BackgroundLoop {
+export function startRetention(options: { config: Config; database: Database; logger: Logger; health?: LoopHealth | undefined }): BackgroundLoop {
+  const { config, database, logger } = options
   const purge = createRetentionPurge({ pool: database.pool, policy: config.retention, intervalMs: config.retentionIntervalMs })
   return startLoop({
     name: 'retention purge',
     logger,
-    // the loop looks often; retention_runs keeps the runs to one per RETENTION_INTERVAL_MS, and a failed
-    // look (the database away) backs off from a minute, not from the interval
-    intervalMs: Math.min(config.retentionIntervalMs, 60_000),
+    // the loop looks often, well within LOOP_STALL_MS so that /readyz sees it step (a look that finds no
+    // run due is one short transaction); retention_runs keeps the runs to one per RETENTION_INTERVAL_MS
+    intervalMs: Math.min(config.retentionIntervalMs, config.loopStallMs / 4),
+    health: options.health,
     async step() {
       const counts = await purge()
       const purged = total(counts)

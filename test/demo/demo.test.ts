@@ -2,9 +2,9 @@ import { access } from 'node:fs/promises'
 import t from 'tap'
 import { runCli } from '../helpers/process.ts'
 
-// The demo starts a gateway on embedded PGlite and four partner processes: far longer than a unit test
-// on a shared machine (about 40 s alone, over two minutes when the machine is busy).
-t.setTimeout(360_000)
+// The demo starts a gateway on embedded PGlite and four partner processes, within the per-file 120 s
+// (.taprc): a new PGlite cluster starts from the template of an empty one (src/db/embedded.ts), not
+// from initdb, which alone took 10-15 s of the gateway's start on a busy machine.
 
 t.test('hotline-gateway demo plays the whole case and exits 0 only when every step held', async (t) => {
   const run = await runCli(['demo'])

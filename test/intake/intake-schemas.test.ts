@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { createIntakeAjv, DSA_NOTICE_SCHEMA_ID, INTAKE_SCHEMA_FILES, REPORT_SCHEMA_ID, SCHEMA_BASE } from '../../src/intake/intake-schemas.ts'
+import { schemaValidator } from '../../src/http/schema-files.ts'
+import {
+  compileIntakeSchema,
+  DSA_NOTICE_SCHEMA_ID,
+  INTAKE_SCHEMA_FILES,
+  REPORT_SCHEMA_ID,
+  SCHEMA_BASE,
+  sharedIntakeAjv,
+} from '../../src/intake/intake-schemas.ts'
 
 type Schema = Record<string, unknown>
 
@@ -30,9 +38,15 @@ t.test('every intake schema has the $id of its path and is JSON Schema 2020-12',
 })
 
 t.test('both top-level schemas compile under the strict server configuration', async (t) => {
-  const ajv = createIntakeAjv()
+  const ajv = sharedIntakeAjv()
   t.type(ajv.getSchema(REPORT_SCHEMA_ID), 'function')
   t.type(ajv.getSchema(DSA_NOTICE_SCHEMA_ID), 'function')
+})
+
+t.test('intake compiles its schemas once, on the process’s one Ajv', async (t) => {
+  const report = compileIntakeSchema(sharedIntakeAjv(), REPORT_SCHEMA_ID)
+  t.equal(compileIntakeSchema(sharedIntakeAjv(), REPORT_SCHEMA_ID), report, 'asked again: the same function')
+  t.equal(await schemaValidator('report.v1.json'), report, 'the one every other reader gets')
 })
 
 t.test('every string is bounded and every array has maxItems', async (t) => {

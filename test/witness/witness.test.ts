@@ -97,7 +97,6 @@ t.test('the gateway collects cosignatures from its witnesses and serves them on 
     witnesses: parseWitnesses(`${witnessKey.verifierKey} ${served.url}/`),
     logger: ctx.app.log as never,
   })
-  t.teardown(() => publisher.stop())
 
   await ctx.append(10)
   await ctx.settle()

@@ -1,4 +1,4 @@
-import { leaseHandoffs, type DeliveryMode } from '../delivery-mode.ts'
+import { leaseHandoffs, pushEndpoint, type DeliveryMode } from '../delivery-mode.ts'
 import { pushMessage } from '../push-request.ts'
 
 /**
@@ -8,7 +8,7 @@ import { pushMessage } from '../push-request.ts'
 export const push: DeliveryMode = {
   name: 'push delivery',
   mode: 'push',
-  target: (destination) => (destination.delivery.mode === 'push' ? destination.delivery.endpoint : undefined),
+  target: pushEndpoint,
   claim: (pool, wanted, leaseMs) => leaseHandoffs(pool, wanted, leaseMs, (destination) => (destination.delivery.urgent_endpoint ? 'skip' : 'any')),
   deliver: pushMessage,
 }
