@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
-import { generatePartnerKey, partnerKey, remoteJwks } from '../../src/receiver/index.ts'
+import { remoteJwks } from '../../src/receiver/index.ts'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
-import { kitPartner } from '../helpers/kit-partner.ts'
+import { kitPartner, newKitKey, publishedKeys } from '../helpers/kit-partner.ts'
 import { startGateway, until } from '../helpers/process.ts'
 import { certificate, httpsListener } from '../helpers/tls.ts'
 import { directoryWithKey, signingKey, urgentCase } from './helpers.ts'
@@ -36,7 +36,7 @@ async function endpoint(t: Test, answer: (body: { id: string }, res: import('nod
 t.test('a destination that hangs holds none of another destination’s handoffs, and trips its own breaker', async (t) => {
   const hanging = await endpoint(t, () => undefined) // takes the request, never answers
   // de-hotline runs the receiver kit: it verifies each push and answers with its signed receipt
-  const hotlineKey = await partnerKey((await generatePartnerKey('de-hotline')).privateJwk)
+  const hotlineKey = await newKitKey('de-hotline')
   let gatewayUrl = ''
   const healthy = await kitPartner(t, { tls, key: hotlineKey, keys: () => remoteJwks(gatewayUrl) })
   const directory = await directoryWithKey(signingKey(), { delivery: { mode: 'push', endpoint: hanging.url } }) // de-police
@@ -44,7 +44,7 @@ t.test('a destination that hangs holds none of another destination’s handoffs,
     directory.participants.find((p) => p.id === 'de-hotline')!,
     {
       delivery: { mode: 'push', endpoint: healthy.url },
-      keys: { jwks: { keys: [hotlineKey.publicJwk] } },
+      keys: publishedKeys(hotlineKey),
     },
   )
   const { pool, idp, env } = await gatewayEnv(t, directory)

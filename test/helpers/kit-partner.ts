@@ -1,12 +1,12 @@
 // The receiver kit as the destination in delivery tests: a push endpoint on a real HTTPS port running
 // createReceiver + pushHandler, and its pull against a gateway on a real port. What the kit handled and the
 // receipts it gave are kept, so that a test can check the gateway recorded the kit's own receipt.
-import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import type { JWK } from 'jose'
 import {
   createReceiver,
+  generatePartnerKey,
   gatewayClient,
   memoryReceiptBook,
   partnerKey,
@@ -26,13 +26,23 @@ interface TestContext {
   teardown(fn: () => unknown): void
 }
 
-/** A test's Ed25519 signing key (its private KeyObject and kid) as the kit reads a partner key of `participant`. */
-export function kitKey(key: { privateKey: KeyObject; kid: string }, participant: string): Promise<PartnerKey> {
-  return partnerKey({ ...(key.privateKey.export({ format: 'jwk' }) as JWK), kid: key.kid, participant })
+/** A new partner key for `participant`, as `partner keygen` makes it and the kit reads it. */
+export async function newKitKey(participant: string): Promise<PartnerKey> {
+  return partnerKey((await generatePartnerKey(participant)).privateJwk)
+}
+
+/** The directory's `keys` member that publishes `key`. */
+export function publishedKeys(key: PartnerKey): { jwks: { keys: Array<Record<string, string>> } } {
+  return { jwks: { keys: [key.publicJwk as Record<string, string>] } }
+}
+
+/** An in-process app's JWKS, read through inject at each look-up. */
+export function appJwks(app: { inject(request: { method: 'GET'; url: string }): Promise<{ json(): any }> }): GatewayKeySource {
+  return jwksFrom(async () => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json())
 }
 
 /** The gateway's JWKS read through `get` (inject, say) at each look-up: the key it signs with may be made after the kit starts. */
-export function jwksFrom(get: () => Promise<{ keys: JWK[] }>): GatewayKeySource {
+function jwksFrom(get: () => Promise<{ keys: JWK[] }>): GatewayKeySource {
   return {
     key: async (kid) => staticJwks((await get()).keys).key(kid),
     keys: async () => (await get()).keys,
