@@ -1,7 +1,8 @@
 // The receiver kit as the destination in delivery tests: a push endpoint on a real HTTPS port running
 // createReceiver + pushHandler, and its pull against a gateway on a real port. What the kit handled and the
 // receipts it gave are kept, so that a test can check the gateway recorded the kit's own receipt.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { KeyObject } from 'node:crypto'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import type { JWK } from 'jose'
 import {
@@ -24,6 +25,11 @@ import type { VerifiedRetraction } from '../../src/receiver/verify-retraction.ts
 
 interface TestContext {
   teardown(fn: () => unknown): void
+}
+
+/** A test's Ed25519 signing key (its private KeyObject and kid) as the kit reads a key of `participant`. */
+export function kitKey(key: { privateKey: KeyObject; kid: string }, participant: string): Promise<PartnerKey> {
+  return partnerKey({ ...(key.privateKey.export({ format: 'jwk' }) as JWK), kid: key.kid, participant })
 }
 
 /** A new partner key for `participant`, as `partner keygen` makes it and the kit reads it. */
@@ -82,6 +88,8 @@ export interface KitPartner extends KitReceiver {
   url: string
   /** Each push body as it arrived, parsed. */
   received: any[]
+  /** And its headers. */
+  headers: IncomingHttpHeaders[]
   /** The codes of the pushes the kit refused. */
   refusals: string[]
   /** Stops listening; whatever hangs is reset. */
@@ -92,6 +100,7 @@ export interface KitPartner extends KitReceiver {
 export async function kitPartner(t: TestContext, options: KitPartnerOptions): Promise<KitPartner> {
   const kit = kitReceiver(options)
   const received: any[] = []
+  const headers: IncomingHttpHeaders[] = []
   const refusals: string[] = []
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
   const { url, close } = await httpsListener(
@@ -103,6 +112,7 @@ export async function kitPartner(t: TestContext, options: KitPartnerOptions): Pr
       req.on('end', () => {
         const body = Buffer.concat(chunks)
         received.push(JSON.parse(body.toString()))
+        headers.push(req.headers)
         if (options.script?.(received.length, body.toString(), res)) return
         handler ??= pushHandler(kit.receiver(), { onRefused: (error) => void refusals.push(error.code) })
         handler(again(req, body), res)
@@ -110,7 +120,7 @@ export async function kitPartner(t: TestContext, options: KitPartnerOptions): Pr
     },
     options.path,
   )
-  return { ...kit, url, received, refusals, close }
+  return { ...kit, url, received, headers, refusals, close }
 }
 
 /** The kit's receiver (made at first use), what it handled, and its receipt book: a pull partner. */
