@@ -1,6 +1,6 @@
 import t from 'tap'
 import { fixtureJson } from '../intake/helpers.ts'
-import { appJwks, kitKey, kitReceiver } from '../helpers/kit-partner.ts'
+import { appJwks, kitKey, kitReceiver, tokenOf } from '../helpers/kit-partner.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp, urgentCase } from './helpers.ts'
 
 /** Another case (its own URLs and account), routed to de-police among others. */
@@ -53,7 +53,7 @@ t.test('a cursor or wait the gateway did not give out is a 400 naming the parame
 t.test('a long poll through the kit’s pull is answered when a handoff becomes available, not when its wait runs out', async (t) => {
   const ctx = await handoffTestApp(t)
   const gateway = await ctx.listen()
-  const token = async () => (await ctx.auth(DESTINATION)).authorization.slice('Bearer '.length)
+  const token = tokenOf(ctx, DESTINATION)
   // de-police runs the receiver kit's pull, under the key the directory lists for it
   const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
   const cursor = (await inbox(ctx, '')).json().next_cursor

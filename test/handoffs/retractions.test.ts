@@ -9,7 +9,7 @@ import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery } from '../../src/handoffs/push-delivery.ts'
 import { RETRACTION_RECEIPT_TYP, RETRACTION_TYP } from '../../src/handoffs/signed-message.ts'
 import { certificate } from '../helpers/tls.ts'
-import { appJwks, kitKey, kitPartner, kitReceiver, newKitKey, publishedKeys } from '../helpers/kit-partner.ts'
+import { appJwks, kitKey, kitPartner, kitReceiver, newKitKey, publishedKeys, tokenOf } from '../helpers/kit-partner.ts'
 import { DESTINATION, handoffTestApp, sign, type HandoffTestApp } from './helpers.ts'
 
 async function handoffs(ctx: HandoffTestApp) {
@@ -49,7 +49,7 @@ async function retract(ctx: HandoffTestApp, reportId: string) {
 t.test('a retraction reaches each destination as its handoff’s state calls for, once, and is receipted', async (t) => {
   const ctx = await handoffTestApp(t)
   const gateway = await ctx.listen()
-  const token = async () => (await ctx.auth(DESTINATION)).authorization.slice('Bearer '.length)
+  const token = tokenOf(ctx, DESTINATION)
   // de-police runs the receiver kit's pull, under the key the directory lists for it
   const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
   const { reportId, handoffId } = await ctx.submit() // to be-hotline, de-hotline and de-police (urgent)

@@ -55,6 +55,11 @@ function jwksFrom(get: () => Promise<{ keys: JWK[] }>): GatewayKeySource {
   }
 }
 
+/** `client`'s access token, from a test app's `auth` (what the kit's gateway client sends). */
+export function tokenOf(ctx: { auth(client: string): Promise<{ authorization: string }> }, client: string): () => Promise<string> {
+  return async () => (await ctx.auth(client)).authorization.slice('Bearer '.length)
+}
+
 export interface KitReceiverOptions {
   key: PartnerKey
   /** Where the kit finds the gateway's keys; asked at the first use (the gateway may start after the endpoint is listed). */
