@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
-import { appJwks, kitKey, kitReceiver, tokenOf } from '../helpers/kit-partner.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 import { createEscalations } from '../../src/handoffs/escalations.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
@@ -52,8 +52,8 @@ t.test('an urgent handoff not receipted in time is escalated once, listed for op
 
   await ctx.worker.step()
   // de-police receipts through the receiver kit's pull (against the app on a real port), under the key the directory lists
-  const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
-  const pulled = await kit.pull(await ctx.listen(), tokenOf(ctx, DESTINATION))
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
+  const pulled = await kit.pull()
   t.ok(pulled.received.includes(handoffId), 'the kit verified the urgent handoff and its receipt was taken')
   t.same(pulled.refused, [], 'the kit refused nothing')
   const { rows } = await ctx.database.pool.query('SELECT receipt FROM handoffs WHERE id = $1', [handoffId])

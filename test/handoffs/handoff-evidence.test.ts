@@ -6,7 +6,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose'
 import t, { type Test } from 'tap'
 import { compactSigner } from '../../src/crypto/jws.ts'
 import { MANIFEST_TYP } from '../../src/handoffs/signed-message.ts'
-import { appJwks, kitKey, kitReceiver, tokenOf } from '../helpers/kit-partner.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { runCli } from '../helpers/process.ts'
 import { DESTINATION, handoffTestApp, signingKey, type HandoffTestApp } from './helpers.ts'
 
@@ -15,8 +15,8 @@ async function evidenceOf(t: Test, ctx: HandoffTestApp) {
   const { handoffId: id } = await ctx.submit()
   await ctx.worker.step()
   // de-police receipts through the receiver kit's pull (against the app on a real port), under the key the directory lists
-  const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
-  const pulled = await kit.pull(await ctx.listen(), tokenOf(ctx, DESTINATION))
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
+  const pulled = await kit.pull()
   t.same([pulled.received, pulled.refused], [[id], []], 'the kit verified the handoff and its receipt was taken')
   const { manifest } = kit.handed[0]!.item
   await ctx.post(DESTINATION, `/v1/handoffs/${id}/status`, { status: await ctx.status(id, manifest, 'assessing') })

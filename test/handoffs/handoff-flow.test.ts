@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose'
 import t from 'tap'
 import { sha256Hex } from '../../src/crypto/jws.ts'
-import { appJwks, kitKey, kitReceiver, tokenOf } from '../helpers/kit-partner.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { runCli } from '../helpers/process.ts'
 import { DESTINATION, handoffTestApp } from './helpers.ts'
 
@@ -51,9 +51,8 @@ t.test('report -> signed handoff -> inbox -> receipt -> takedown timeline -> sen
   t.equal(again.payload, item.payload)
 
   // de-police receipts it through the receiver kit's pull (against the app on a real port), under the key the directory lists
-  const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
-  const token = tokenOf(ctx, DESTINATION)
-  const pulled = await kit.pull(await ctx.listen(), token)
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
+  const pulled = await kit.pull()
   t.same([pulled.received, pulled.refused], [[handoffId], []], 'the kit verified the handoff and its receipt was taken')
   const receipt = (await kit.receipt(handoffId))!
   const replay = await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/receipt`, { receipt })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { fixtureJson } from '../intake/helpers.ts'
-import { appJwks, kitKey, kitReceiver, tokenOf } from '../helpers/kit-partner.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp, urgentCase } from './helpers.ts'
 
 /** Another case (its own URLs and account), routed to de-police among others. */
@@ -52,12 +52,10 @@ t.test('a cursor or wait the gateway did not give out is a 400 naming the parame
 
 t.test('a long poll through the kit’s pull is answered when a handoff becomes available, not when its wait runs out', async (t) => {
   const ctx = await handoffTestApp(t)
-  const gateway = await ctx.listen()
-  const token = tokenOf(ctx, DESTINATION)
   // de-police runs the receiver kit's pull, under the key the directory lists for it
-  const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
   const cursor = (await inbox(ctx, '')).json().next_cursor
-  const waiting = kit.pull(gateway, token, { cursor, wait: 30 })
+  const waiting = kit.pull({ cursor, wait: 30 })
   await new Promise((resolve) => setTimeout(resolve, 300)) // let it start waiting (if it has not, it answers at once anyway)
   const { handoffId } = await ctx.submit()
   await ctx.worker.step() // NOTIFY hg_inbox, heard by the app's listener connection
@@ -68,7 +66,7 @@ t.test('a long poll through the kit’s pull is answered when a handoff becomes 
   const { rows } = await ctx.database.pool.query('SELECT state, receipt FROM handoffs WHERE id = $1', [handoffId])
   t.same(rows[0], { state: 'received', receipt: await kit.receipt(handoffId) }, 'the receipt the gateway recorded is the kit’s')
 
-  const idle = await kit.pull(gateway, token, { cursor: answer.cursor, wait: 1 })
+  const idle = await kit.pull({ cursor: answer.cursor, wait: 1 })
   t.same([idle.received, idle.refused], [[], []], 'a wait with nothing new ends empty')
   t.equal(kit.handed.length, 1, 'the kit handled one handoff in all')
 })

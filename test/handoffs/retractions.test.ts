@@ -9,7 +9,7 @@ import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery } from '../../src/handoffs/push-delivery.ts'
 import { RETRACTION_RECEIPT_TYP, RETRACTION_TYP } from '../../src/handoffs/signed-message.ts'
 import { certificate } from '../helpers/tls.ts'
-import { appJwks, kitKey, kitPartner, kitReceiver, newKitKey, publishedKeys, tokenOf } from '../helpers/kit-partner.ts'
+import { appJwks, appPuller, kitPartner, newKitKey, publishedKeys } from '../helpers/kit-partner.ts'
 import { DESTINATION, handoffTestApp, sign, type HandoffTestApp } from './helpers.ts'
 
 async function handoffs(ctx: HandoffTestApp) {
@@ -48,14 +48,12 @@ async function retract(ctx: HandoffTestApp, reportId: string) {
 
 t.test('a retraction reaches each destination as its handoff’s state calls for, once, and is receipted', async (t) => {
   const ctx = await handoffTestApp(t)
-  const gateway = await ctx.listen()
-  const token = tokenOf(ctx, DESTINATION)
   // de-police runs the receiver kit's pull, under the key the directory lists for it
-  const kit = kitReceiver({ key: await kitKey(ctx.key, DESTINATION), keys: () => appJwks(ctx.app) })
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
   const { reportId, handoffId } = await ctx.submit() // to be-hotline, de-hotline and de-police (urgent)
   await ctx.worker.step()
   // de-police fetches and receipts; be-hotline fetches; de-hotline never looks (its handoff stays ready)
-  const pulled = await kit.pull(gateway, token)
+  const pulled = await kit.pull()
   t.same([pulled.received, pulled.refused], [[handoffId], []], 'de-police’s kit verified and receipted its handoff')
   const police = kit.handed[0]!.item
   t.equal((await ctx.inbox('be-hotline')).json().handoffs.length, 1)
@@ -97,7 +95,7 @@ t.test('a retraction reaches each destination as its handoff’s state calls for
   const wrong = await post(await retractionReceipt(ctx, handoffId, police.manifest, 'another.retraction.jws'))
   t.equal(wrong.statusCode, 422, 'a receipt for another retraction is refused')
   t.match(wrong.json().errors, [{ pointer: '/receipt' }])
-  const retracted = await kit.pull(gateway, token)
+  const retracted = await kit.pull()
   t.same([retracted.retracted, retracted.refused], [[handoffId], []], 'de-police’s kit verified the retraction and receipted it')
   t.match(kit.retractions, [{ claims: { handoff_id: handoffId, report_id: reportId } }], 'handing it to the partner’s onRetraction')
   const receipt = (await kit.retractionReceipt(handoffId))!

@@ -28,7 +28,7 @@ interface TestContext {
 }
 
 /** A test's Ed25519 signing key (its private KeyObject and kid) as the kit reads a key of `participant`. */
-export function kitKey(key: { privateKey: KeyObject; kid: string }, participant: string): Promise<PartnerKey> {
+function kitKey(key: { privateKey: KeyObject; kid: string }, participant: string): Promise<PartnerKey> {
   return partnerKey({ ...(key.privateKey.export({ format: 'jwk' }) as JWK), kid: key.kid, participant })
 }
 
@@ -56,7 +56,7 @@ function jwksFrom(get: () => Promise<{ keys: JWK[] }>): GatewayKeySource {
 }
 
 /** `client`'s access token, from a test app's `auth` (what the kit's gateway client sends). */
-export function tokenOf(ctx: { auth(client: string): Promise<{ authorization: string }> }, client: string): () => Promise<string> {
+function tokenOf(ctx: { auth(client: string): Promise<{ authorization: string }> }, client: string): () => Promise<string> {
   return async () => (await ctx.auth(client)).authorization.slice('Bearer '.length)
 }
 
@@ -161,4 +161,19 @@ function again(req: IncomingMessage, body: Buffer): IncomingMessage {
     headers: req.headers,
     socket: req.socket,
   }) as unknown as IncomingMessage
+}
+
+/**
+ * `participant` pulling through the kit from an in-process test app, under `key` (the one the directory
+ * lists for it): the app listens on a loopback port from the first pull.
+ */
+export async function appPuller(
+  ctx: { app: Parameters<typeof appJwks>[0]; auth(client: string): Promise<{ authorization: string }>; listen(): Promise<string> },
+  key: { privateKey: KeyObject; kid: string },
+  participant: string,
+): Promise<Omit<KitReceiver, 'pull'> & { pull(query?: { cursor?: string; wait?: number }): Promise<PullOutcome & { cursor: string }> }> {
+  const kit = kitReceiver({ key: await kitKey(key, participant), keys: () => appJwks(ctx.app) })
+  const token = tokenOf(ctx, participant)
+  let gateway: Promise<string> | undefined
+  return { ...kit, pull: async (query = {}) => kit.pull(await (gateway ??= ctx.listen()), token, query) }
 }
