@@ -60,7 +60,7 @@ function tokenOf(ctx: { auth(client: string): Promise<{ authorization: string }>
   return async () => (await ctx.auth(client)).authorization.slice('Bearer '.length)
 }
 
-export interface KitReceiverOptions {
+interface KitReceiverOptions {
   key: PartnerKey
   /** Where the kit finds the gateway's keys; asked at the first use (the gateway may start after the endpoint is listed). */
   keys: () => GatewayKeySource
@@ -129,7 +129,7 @@ export async function kitPartner(t: TestContext, options: KitPartnerOptions): Pr
 }
 
 /** The kit's receiver (made at first use), what it handled, and its receipt book: a pull partner. */
-export function kitReceiver(options: KitReceiverOptions): KitReceiver {
+function kitReceiver(options: KitReceiverOptions): KitReceiver {
   const book = memoryReceiptBook()
   const handed: VerifiedHandoff[] = []
   const retractions: VerifiedRetraction[] = []
