@@ -1,5 +1,6 @@
 import t from 'tap'
 import { createDirectoryService } from '../../src/directory/directory-service.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 import { createEscalations } from '../../src/handoffs/escalations.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp } from './helpers.ts'
@@ -50,9 +51,13 @@ t.test('an urgent handoff not receipted in time is escalated once, listed for op
   t.equal((await list('example-auditor')).statusCode, 403, 'nor an auditor')
 
   await ctx.worker.step()
-  const item = (await ctx.inbox()).json().handoffs.find((h: { id: string }) => h.id === handoffId)
-  const res = await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/receipt`, { receipt: await ctx.receipt(handoffId, item.manifest) })
-  t.equal(res.statusCode, 200)
+  // de-police receipts through the receiver kit's pull (against the app on a real port), under the key the directory lists
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
+  const pulled = await kit.pull()
+  t.ok(pulled.received.includes(handoffId), 'the kit verified the urgent handoff and its receipt was taken')
+  t.same(pulled.refused, [], 'the kit refused nothing')
+  const { rows } = await ctx.database.pool.query('SELECT receipt FROM handoffs WHERE id = $1', [handoffId])
+  t.equal(rows[0].receipt, await kit.receipt(handoffId), 'the receipt the gateway recorded is the kit’s')
   const after = (await list()).json().escalations.map((e: { handoff_id: string }) => e.handoff_id)
   t.notOk(after.includes(handoffId), 'a receipted handoff is no longer an open escalation')
 })

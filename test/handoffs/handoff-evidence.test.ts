@@ -6,6 +6,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose'
 import t, { type Test } from 'tap'
 import { compactSigner } from '../../src/crypto/jws.ts'
 import { MANIFEST_TYP } from '../../src/handoffs/signed-message.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { runCli } from '../helpers/process.ts'
 import { DESTINATION, handoffTestApp, signingKey, type HandoffTestApp } from './helpers.ts'
 
@@ -13,13 +14,17 @@ import { DESTINATION, handoffTestApp, signingKey, type HandoffTestApp } from './
 async function evidenceOf(t: Test, ctx: HandoffTestApp) {
   const { handoffId: id } = await ctx.submit()
   await ctx.worker.step()
-  const { manifest } = (await ctx.inbox()).json().handoffs[0]
-  await ctx.post(DESTINATION, `/v1/handoffs/${id}/receipt`, { receipt: await ctx.receipt(id, manifest) })
+  // de-police receipts through the receiver kit's pull (against the app on a real port), under the key the directory lists
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
+  const pulled = await kit.pull()
+  t.same([pulled.received, pulled.refused], [[id], []], 'the kit verified the handoff and its receipt was taken')
+  const { manifest } = kit.handed[0]!.item
   await ctx.post(DESTINATION, `/v1/handoffs/${id}/status`, { status: await ctx.status(id, manifest, 'assessing') })
   await ctx.post(DESTINATION, `/v1/handoffs/${id}/status`, { status: await ctx.status(id, manifest, 'content_removed') })
   await ctx.settle()
   const res = await ctx.get(`/v1/handoffs/${id}/evidence`)
   t.equal(res.statusCode, 200, res.body)
+  t.equal(res.json().receipt, await kit.receipt(id), 'the evidence carries the kit’s receipt')
   return { id, bundle: res.json(), manifest: manifest as string }
 }
 

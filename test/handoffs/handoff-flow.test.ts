@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose'
 import t from 'tap'
 import { sha256Hex } from '../../src/crypto/jws.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { runCli } from '../helpers/process.ts'
 import { DESTINATION, handoffTestApp } from './helpers.ts'
 
@@ -49,12 +50,14 @@ t.test('report -> signed handoff -> inbox -> receipt -> takedown timeline -> sen
   t.equal(again.manifest, item.manifest, 'fetching again gives the identical manifest')
   t.equal(again.payload, item.payload)
 
-  const receipt = await ctx.receipt(handoffId, item.manifest)
-  const received = await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/receipt`, { receipt })
-  t.equal(received.statusCode, 200, received.body)
-  t.match(received.json(), { state: 'received', receipt })
+  // de-police receipts it through the receiver kit's pull (against the app on a real port), under the key the directory lists
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
+  const pulled = await kit.pull()
+  t.same([pulled.received, pulled.refused], [[handoffId], []], 'the kit verified the handoff and its receipt was taken')
+  const receipt = (await kit.receipt(handoffId))!
   const replay = await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/receipt`, { receipt })
   t.equal(replay.statusCode, 200, 'the same receipt again is fine')
+  t.match(replay.json(), { state: 'received', receipt }, 'the receipt the gateway recorded is the kit’s')
   t.equal((await ctx.inbox()).json().handoffs.length, 0, 'a receipted handoff leaves the inbox')
 
   // earlier than now, and not before the handoff was made (which may be under a second ago)

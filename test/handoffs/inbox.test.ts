@@ -1,5 +1,6 @@
 import t from 'tap'
 import { fixtureJson } from '../intake/helpers.ts'
+import { appPuller } from '../helpers/kit-partner.ts'
 import { DESTINATION, handoffTestApp, type HandoffTestApp, urgentCase } from './helpers.ts'
 
 /** Another case (its own URLs and account), routed to de-police among others. */
@@ -49,21 +50,25 @@ t.test('a cursor or wait the gateway did not give out is a 400 naming the parame
   }
 })
 
-t.test('a long poll is answered when a handoff becomes available, not when its wait runs out', async (t) => {
+t.test('a long poll through the kit’s pull is answered when a handoff becomes available, not when its wait runs out', async (t) => {
   const ctx = await handoffTestApp(t)
+  // de-police runs the receiver kit's pull, under the key the directory lists for it
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
   const cursor = (await inbox(ctx, '')).json().next_cursor
-  const waiting = inbox(ctx, `wait=30&cursor=${cursor}`)
+  const waiting = kit.pull({ cursor, wait: 30 })
   await new Promise((resolve) => setTimeout(resolve, 300)) // let it start waiting (if it has not, it answers at once anyway)
-  await ctx.submit()
+  const { handoffId } = await ctx.submit()
   await ctx.worker.step() // NOTIFY hg_inbox, heard by the app's listener connection
-  const answer = await Promise.race([waiting, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 20_000))])
-  t.not(answer, 'still waiting', 'answered well before its 30 s wait ran out')
+  const answer = await Promise.race([waiting, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 25_000))])
+  t.not(answer, 'still waiting', 'answered before its 30 s wait ran out')
   if (answer === 'still waiting') return
-  t.equal(answer.statusCode, 200)
-  t.equal(answer.json().handoffs.length, 1, 'with the new handoff')
+  t.same([answer.received, answer.refused], [[handoffId], []], 'with the new handoff, verified and receipted by the kit')
+  const { rows } = await ctx.database.pool.query('SELECT state, receipt FROM handoffs WHERE id = $1', [handoffId])
+  t.same(rows[0], { state: 'received', receipt: await kit.receipt(handoffId) }, 'the receipt the gateway recorded is the kit’s')
 
-  const idle = await inbox(ctx, `wait=1&cursor=${answer.json().next_cursor}`)
-  t.same(idle.json().handoffs, [], 'a wait with nothing new ends empty')
+  const idle = await kit.pull({ cursor: answer.cursor, wait: 1 })
+  t.same([idle.received, idle.refused], [[], []], 'a wait with nothing new ends empty')
+  t.equal(kit.handed.length, 1, 'the kit handled one handoff in all')
 })
 
 t.test('a full page without a cursor, in urgency order, never yields a cursor that passes over an older handoff', async (t) => {

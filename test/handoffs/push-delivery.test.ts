@@ -9,11 +9,12 @@ import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery, type PushDeliveryOptions } from '../../src/handoffs/push-delivery.ts'
 import { DESTINATION, handoffTestApp, urgentCase, type HandoffTestApp } from './helpers.ts'
 import { certificate } from '../helpers/tls.ts'
+import { appJwks, kitPartner, newKitKey, publishedKeys, type KitPartner } from '../helpers/kit-partner.ts'
 import { growth, scrapeMetrics } from '../helpers/metrics.ts'
 
 type Answer = (body: any) => Promise<{ status: number; body?: object }>
 
-/** The destination's HTTPS endpoint: records each body and answers with the next of `answers` (the last one repeats). */
+/** A scripted destination, for misbehaviour: records each body and answers with the next of `answers` (the last one repeats). */
 async function endpoint(t: Test, tls: { key: string; cert: string }, answers: Answer[]) {
   const received: any[] = []
   const server: Server = createServer(tls, (req, res) => {
@@ -61,13 +62,49 @@ async function entryTypes(ctx: HandoffTestApp, id: string) {
 
 const tls = await certificate()
 
+/**
+ * de-police on the receiver kit (its key published in the directory, the gateway's keys read from `ctx`
+ * once it exists), `script` answering the requests it chooses instead (misbehaviour). `healthy` is where
+ * the endpoint goes into de-police's directory entry.
+ */
+async function kitPolice(t: Test, getCtx: () => HandoffTestApp, script?: (n: number) => number | undefined) {
+  const key = await newKitKey(DESTINATION)
+  const kit = await kitPartner(t, {
+    tls,
+    key,
+    keys: () => appJwks(getCtx().app),
+    ...(script ? { script: (n, _body, res) => answered(res, script(n)) } : {}),
+  })
+  return { kit, keys: publishedKeys(key) }
+}
+
+/** Answers with `status` (and no receipt) when the script says so. */
+function answered(res: import('node:http').ServerResponse, status: number | undefined): boolean {
+  if (status === undefined) return false
+  res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+  return true
+}
+
+/** The receipt the gateway recorded for a handoff. */
+async function recordedReceipt(ctx: HandoffTestApp, id: string): Promise<string | null> {
+  return (await ctx.database.pool.query('SELECT receipt FROM handoffs WHERE id = $1', [id])).rows[0].receipt
+}
+
+async function assertKitReceipt(t: Test, ctx: HandoffTestApp, kit: KitPartner, id: string) {
+  const receipt = await kit.receipt(id)
+  t.ok(receipt, 'the kit verified the handoff and signed a receipt')
+  t.equal(await recordedReceipt(ctx, id), receipt, 'the receipt the gateway recorded is the kit’s')
+}
+
 t.test('push: a failed attempt is retried with the same bytes; a 2xx with a receipt completes the handoff', async (t) => {
   let ctx: HandoffTestApp | undefined
-  const destination = await endpoint(t, tls, [
-    async () => ({ status: 503 }),
-    async (body) => ({ status: 202, body: { receipt: await ctx!.receipt(body.id, body.manifest) } }),
-  ])
-  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  const police = await kitPolice(
+    t,
+    () => ctx!,
+    (n) => (n === 1 ? 503 : undefined),
+  ) // down for the first request
+  const destination = police.kit
+  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url }, keys: police.keys })
   const push = pushFor(ctx, { ca: tls.cert, backoffMs: 0 })
   const { handoffId } = await ctx.submit()
   await ctx.worker.step()
@@ -77,6 +114,7 @@ t.test('push: a failed attempt is retried with the same bytes; a 2xx with a rece
   t.match(await row(ctx, handoffId), { state: 'ready', attempts: 1, last_error: 'HTTP 503' })
   t.equal(await push.step(), 1, 'retried (no backoff in this test)')
   t.match(await row(ctx, handoffId), { state: 'received', attempts: 2, last_error: null })
+  await assertKitReceipt(t, ctx, destination, handoffId)
   t.equal(destination.received.length, 2)
   t.same(destination.received[1], destination.received[0], 'the same id, manifest and payload both times')
   t.match(destination.received[0], { id: handoffId, sender: 'exampletube', urgent: true, payload_media_type: 'application/json' })
@@ -96,7 +134,7 @@ t.test('push: a failed attempt is retried with the same bytes; a 2xx with a rece
 })
 
 t.test('push: failures back off (counted in the row); an untrusted certificate is a failure too', async (t) => {
-  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })]) // scripted: always failing
   const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
   const { handoffId } = await ctx.submit()
   await ctx.worker.step()
@@ -115,7 +153,7 @@ t.test('push: failures back off (counted in the row); an untrusted certificate i
 })
 
 t.test('push: a 2xx without a (good) receipt marks it sent; the destination posts its receipt later', async (t) => {
-  const destination = await endpoint(t, tls, [async () => ({ status: 200, body: { receipt: 'not.a.receipt' } })])
+  const destination = await endpoint(t, tls, [async () => ({ status: 200, body: { receipt: 'not.a.receipt' } })]) // scripted: a bad receipt
   const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
   const { handoffId } = await ctx.submit()
   await ctx.worker.step()
@@ -129,8 +167,14 @@ t.test('push: a 2xx without a (good) receipt marks it sent; the destination post
 
 t.test('push: past its maximum age a failing push is a dead letter; an operator re-queues it and the same bytes go out', async (t) => {
   let healthy = false
-  const destination = await endpoint(t, tls, [async () => (healthy ? { status: 202 } : { status: 500 })])
-  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
+  let ctx: HandoffTestApp | undefined
+  const police = await kitPolice(
+    t,
+    () => ctx!,
+    () => (healthy ? undefined : 500),
+  ) // failing until healthy, then the kit
+  const destination = police.kit
+  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url }, keys: police.keys })
   const { handoffId } = await ctx.submit()
   await ctx.worker.step()
 
@@ -161,7 +205,8 @@ t.test('push: past its maximum age a failing push is a dead letter; an operator 
   t.equal((await redeliver('gateway-admin', '00000000-0000-4000-8000-000000000000')).statusCode, 404)
 
   t.equal(await push.step(), 1, 'tried at once')
-  t.match(await row(ctx, handoffId), { state: 'sent', attempts: 1 })
+  t.match(await row(ctx, handoffId), { state: 'received', attempts: 1 }, 'sent, and receipted in the answer')
+  await assertKitReceipt(t, ctx, destination, handoffId)
   t.equal(destination.received.length, 2)
   t.same(destination.received[1], destination.received[0], 'the same id, manifest and payload as the failed attempt')
   t.same(await entryTypes(ctx, handoffId), [
@@ -169,11 +214,12 @@ t.test('push: past its maximum age a failing push is a dead letter; an operator 
     ['handoff.dead_lettered', null],
     ['handoff.redelivery_requested', null],
     ['handoff.sent', 'push'],
+    ['handoff.receipt_received', null],
   ])
 })
 
 t.test('pull: a dead letter stays in the inbox, and fetching it there counts as sent', async (t) => {
-  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })]) // scripted: always failing
   const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
   const { handoffId } = await ctx.submit()
   await ctx.worker.step()
@@ -193,24 +239,35 @@ t.test('pull: a dead letter stays in the inbox, and fetching it there counts as 
 })
 
 t.test('push: under the overall bound every destination gets its turn, not always the first', async (t) => {
-  const police = await endpoint(t, tls, [async () => ({ status: 202 })])
-  const hotline = await endpoint(t, tls, [async () => ({ status: 202 })])
-  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: police.url } })
+  let ctx: HandoffTestApp | undefined
+  const { kit: police, keys } = await kitPolice(t, () => ctx!)
+  const hotlineKey = await newKitKey('de-hotline')
+  const hotline = await kitPartner(t, { tls, key: hotlineKey, keys: () => appJwks(ctx!.app) })
+  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: police.url }, keys })
   const directory = createDirectoryService({ pool: ctx.database.pool, cacheMs: 0 })
   const document = structuredClone((await directory.current())!.document)
-  document.participants.find((p) => p.id === 'de-hotline')!.delivery = { mode: 'push', endpoint: hotline.url }
+  Object.assign(
+    document.participants.find((p) => p.id === 'de-hotline')!,
+    {
+      delivery: { mode: 'push', endpoint: hotline.url },
+      keys: publishedKeys(hotlineKey),
+    },
+  )
   await directory.publish(document, { actor: 'test' })
-  await ctx.submit() // to de-police and de-hotline, among others
+  const { handoffId } = await ctx.submit() // to de-police and de-hotline, among others
   await ctx.worker.step()
   const push = pushFor(ctx, { ca: tls.cert, overall: 1 })
   for (let i = 0; i < 4 && police.received.length + hotline.received.length < 2; i++) await push.step()
   t.equal(police.received.length, 1, 'de-police was sent its handoff')
   t.equal(hotline.received.length, 1, 'and so was de-hotline, though one request at a time was allowed')
+  await assertKitReceipt(t, ctx, police, handoffId)
+  await assertKitReceipt(t, ctx, hotline, hotline.received[0].id)
 })
 
 t.test('push: a destination that pulls but names an urgent endpoint is pushed its urgent handoffs there, and only those', async (t) => {
-  const urgent = await endpoint(t, tls, [async () => ({ status: 202 })])
-  const ctx = await handoffTestApp(t, { delivery: { mode: 'pull', urgent_endpoint: urgent.url } }) // de-police
+  let ctx: HandoffTestApp | undefined
+  const { kit: urgent, keys } = await kitPolice(t, () => ctx!)
+  ctx = await handoffTestApp(t, { delivery: { mode: 'pull', urgent_endpoint: urgent.url }, keys }) // de-police
   const directory = createDirectoryService({ pool: ctx.database.pool, cacheMs: 0 })
   const document = structuredClone((await directory.current())!.document)
   document.participants.find((p) => p.id === 'de-hotline')!.delivery = { mode: 'pull', urgent_endpoint: urgent.url }
@@ -221,25 +278,29 @@ t.test('push: a destination that pulls but names an urgent endpoint is pushed it
   t.equal(await push.step(), 1, 'one push: the urgent handoff')
   t.equal(urgent.received.length, 1)
   t.match(urgent.received[0], { id: handoffId, urgent: true })
-  t.match(await row(ctx, handoffId), { state: 'sent' })
+  t.match(await row(ctx, handoffId), { state: 'received' }, 'sent, and receipted in the answer')
+  await assertKitReceipt(t, ctx, urgent, handoffId)
   t.same(await entryTypes(ctx, handoffId), [
     ['handoff.signed', null],
     ['handoff.sent', 'push'],
+    ['handoff.receipt_received', null],
   ])
   t.equal(await push.step(), 0, 'de-hotline’s handoff is not urgent: it waits in its inbox')
   t.equal((await ctx.inbox('de-hotline')).json().handoffs.length, 1)
 })
 
 t.test('push: each endpoint has its own breaker: the urgent endpoint takes urgent handoffs while the normal one is open', async (t) => {
-  const normal = await endpoint(t, tls, [async () => ({ status: 500 })])
-  const urgent = await endpoint(t, tls, [async () => ({ status: 202 })])
-  const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: normal.url, urgent_endpoint: urgent.url } }) // de-police
+  const normal = await endpoint(t, tls, [async () => ({ status: 500 })]) // scripted: always failing
+  let ctx: HandoffTestApp | undefined
+  const { kit: urgent, keys } = await kitPolice(t, () => ctx!)
+  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: normal.url, urgent_endpoint: urgent.url }, keys }) // de-police
   const push = pushFor(ctx, { ca: tls.cert, backoffMs: 60_000 })
   const { reportId, handoffId } = await ctx.submit() // urgent to de-police
   await ctx.worker.step()
   t.equal(await push.step(), 1, 'the urgent handoff is pushed')
   t.equal(urgent.received.length, 1, 'to the urgent endpoint')
-  t.match(await row(ctx, handoffId), { state: 'sent' })
+  t.match(await row(ctx, handoffId), { state: 'received' }, 'sent, and receipted in the answer')
+  await assertKitReceipt(t, ctx, urgent, handoffId)
 
   // the report is retracted: its retraction goes to the normal endpoint, which fails and opens that endpoint's breaker
   const retracted = await ctx.post('exampletube', `/v1/reports/${reportId}/retract`, { reason: 'Reported in error.' })
@@ -259,12 +320,13 @@ t.test('push: each endpoint has its own breaker: the urgent endpoint takes urgen
   await ctx.worker.step()
   t.equal(await push.step(), 1, 'a new urgent handoff is pushed though the normal endpoint is left alone')
   t.equal(urgent.received.length, 2)
+  await assertKitReceipt(t, ctx, urgent, urgent.received[1].id)
   t.equal(normal.received.length, 1, 'the normal endpoint is not tried again before its backoff ran out')
   t.same(await breakers(), [{ endpoint: normal.url, failures: 1, open: true }], 'and the urgent endpoint has no breaker of its own open')
 })
 
 t.test('push: requests failing together count as one failure of the endpoint, not one each', async (t) => {
-  const destination = await endpoint(t, tls, [async () => ({ status: 500 })])
+  const destination = await endpoint(t, tls, [async () => ({ status: 500 })]) // scripted: always failing
   const ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: destination.url } })
   await ctx.submit()
   t.equal((await ctx.post('exampletube', '/v1/reports', urgentCase('together'))).statusCode, 202)

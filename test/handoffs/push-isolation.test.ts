@@ -1,20 +1,19 @@
-import { createServer, type Server } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
 import t, { type Test } from 'tap'
+import { remoteJwks } from '../../src/receiver/index.ts'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
-import { startGateway } from '../helpers/process.ts'
-import { certificate } from '../helpers/tls.ts'
+import { kitPartner, newKitKey, publishedKeys } from '../helpers/kit-partner.ts'
+import { startGateway, until } from '../helpers/process.ts'
+import { certificate, httpsListener } from '../helpers/tls.ts'
 import { directoryWithKey, signingKey, urgentCase } from './helpers.ts'
 
 const tls = await certificate()
 
-/** An HTTPS endpoint: `answer` decides each request (never answering holds it open). */
+/** A scripted HTTPS endpoint, for the misbehaving destination: `answer` decides each request (never answering holds it open). */
 async function endpoint(t: Test, answer: (body: { id: string }, res: import('node:http').ServerResponse) => void) {
   const received: string[] = []
-  const open = new Set<Socket>()
   let openRequests = 0
   let mostOpen = 0
-  const server: Server = createServer(tls, (req, res) => {
+  const { url, close } = await httpsListener(t, tls, (req, res) => {
     let data = ''
     req.on('data', (chunk) => (data += chunk))
     req.on('end', () => {
@@ -26,41 +25,32 @@ async function endpoint(t: Test, answer: (body: { id: string }, res: import('nod
       answer(body, res)
     })
   })
-  server.on('secureConnection', (socket) => {
-    open.add(socket)
-    socket.on('close', () => open.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of open) socket.destroy() // whatever hangs is reset
-      server.close(() => resolve())
-    })
-  t.teardown(close)
   return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/inbox`,
+    url,
     received,
     mostOpen: () => mostOpen,
     close,
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 t.test('a destination that hangs holds none of another destination’s handoffs, and trips its own breaker', async (t) => {
   const hanging = await endpoint(t, () => undefined) // takes the request, never answers
-  const healthy = await endpoint(t, (_body, res) => res.writeHead(202, { 'content-type': 'application/json' }).end('{}'))
+  // de-hotline runs the receiver kit: it verifies each push and answers with its signed receipt
+  const hotlineKey = await newKitKey('de-hotline')
+  let gatewayUrl = ''
+  const healthy = await kitPartner(t, { tls, key: hotlineKey, keys: () => remoteJwks(gatewayUrl) })
   const directory = await directoryWithKey(signingKey(), { delivery: { mode: 'push', endpoint: hanging.url } }) // de-police
-  directory.participants.find((p) => p.id === 'de-hotline')!.delivery = { mode: 'push', endpoint: healthy.url }
+  Object.assign(
+    directory.participants.find((p) => p.id === 'de-hotline')!,
+    {
+      delivery: { mode: 'push', endpoint: healthy.url },
+      keys: publishedKeys(hotlineKey),
+    },
+  )
   const { pool, idp, env } = await gatewayEnv(t, directory)
   const gateway = await startGateway({ ...env, NODE_EXTRA_CA_CERTS: tls.file })
   t.teardown(() => gateway.stop())
+  gatewayUrl = gateway.url
 
   const token = await idp.tokenFor('exampletube')
   const cases = 8
@@ -74,13 +64,25 @@ t.test('a destination that hangs holds none of another destination’s handoffs,
     t.equal(res.status, 202, `report ${i} accepted`)
   }
   const handoffsTo = async (destination: string) =>
-    (await pool.query('SELECT id, state FROM handoffs WHERE participant_id = $1', [destination])).rows as Array<{ id: string; state: string }>
+    (await pool.query('SELECT id, state, receipt FROM handoffs WHERE participant_id = $1', [destination])).rows as Array<{
+      id: string
+      state: string
+      receipt: string | null
+    }>
   t.equal((await handoffsTo('de-hotline')).length, cases, 'every case has a handoff to de-hotline')
   t.equal((await handoffsTo('de-police')).length, cases, 'and to de-police')
 
   // the endpoint has a body before the gateway has committed its answer: wait for the rows
-  await until('de-hotline’s handoffs are all sent', async () => (await handoffsTo('de-hotline')).every((h) => h.state === 'sent'))
-  t.equal(new Set(healthy.received).size, cases, 'de-hotline received every handoff while de-police’s endpoint still hangs')
+  await until('de-hotline’s handoffs are all receipted', async () => (await handoffsTo('de-hotline')).every((h) => h.state === 'received'), 120_000)
+  t.equal(new Set(healthy.received.map((body) => body.id)).size, cases, 'de-hotline received every handoff while de-police’s endpoint still hangs')
+  t.equal(new Set(healthy.handed.map((h) => h.item.id)).size, cases, 'each verified by the kit')
+  t.same(healthy.refusals, [], 'the kit refused none')
+  const recorded = await handoffsTo('de-hotline')
+  t.same(
+    recorded.map((h) => h.receipt),
+    await Promise.all(recorded.map((h) => healthy.receipt(h.id))),
+    'the gateway recorded the kit’s own receipt for each',
+  )
   t.ok(hanging.received.length > 0, 'de-police was tried meanwhile')
   t.ok(hanging.mostOpen() <= 16, `at most 16 requests held open at the hanging endpoint (${hanging.mostOpen()})`)
   t.ok(

@@ -1,5 +1,3 @@
-import { createServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose'
 import t from 'tap'
 import { sha256Hex } from '../../src/crypto/jws.ts'
@@ -11,10 +9,13 @@ import { createParticipantKeys } from '../../src/handoffs/participant-keys.ts'
 import { createPushDelivery } from '../../src/handoffs/push-delivery.ts'
 import { RETRACTION_RECEIPT_TYP, RETRACTION_TYP } from '../../src/handoffs/signed-message.ts'
 import { certificate } from '../helpers/tls.ts'
+import { appJwks, appPuller, kitPartner, newKitKey, publishedKeys } from '../helpers/kit-partner.ts'
 import { DESTINATION, handoffTestApp, sign, type HandoffTestApp } from './helpers.ts'
 
 async function handoffs(ctx: HandoffTestApp) {
-  const { rows } = await ctx.database.pool.query(`SELECT id, participant_id, state, retraction_state, manifest FROM handoffs ORDER BY participant_id`)
+  const { rows } = await ctx.database.pool.query(
+    `SELECT id, participant_id, state, retraction_state, manifest, receipt, retraction_receipt FROM handoffs ORDER BY participant_id`,
+  )
   return new Map(rows.map((row) => [row.participant_id as string, row]))
 }
 
@@ -47,14 +48,14 @@ async function retract(ctx: HandoffTestApp, reportId: string) {
 
 t.test('a retraction reaches each destination as its handoff’s state calls for, once, and is receipted', async (t) => {
   const ctx = await handoffTestApp(t)
+  // de-police runs the receiver kit's pull, under the key the directory lists for it
+  const kit = await appPuller(ctx, ctx.key, DESTINATION)
   const { reportId, handoffId } = await ctx.submit() // to be-hotline, de-hotline and de-police (urgent)
   await ctx.worker.step()
   // de-police fetches and receipts; be-hotline fetches; de-hotline never looks (its handoff stays ready)
-  const police = (await ctx.inbox()).json().handoffs[0]
-  t.equal(
-    (await ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/receipt`, { receipt: await ctx.receipt(handoffId, police.manifest) })).statusCode,
-    200,
-  )
+  const pulled = await kit.pull()
+  t.same([pulled.received, pulled.refused], [[handoffId], []], 'de-police’s kit verified and receipted its handoff')
+  const police = kit.handed[0]!.item
   t.equal((await ctx.inbox('be-hotline')).json().handoffs.length, 1)
   const before = await handoffs(ctx)
   t.same(
@@ -90,14 +91,19 @@ t.test('a retraction reaches each destination as its handoff’s state calls for
   t.equal((await ctx.inbox()).json().retractions.length, 1, 'offered again until receipted')
 
   const post = (receipt: string) => ctx.post(DESTINATION, `/v1/handoffs/${handoffId}/retraction-receipt`, { receipt })
+  // hand-signed: a receipt the gateway must refuse
   const wrong = await post(await retractionReceipt(ctx, handoffId, police.manifest, 'another.retraction.jws'))
   t.equal(wrong.statusCode, 422, 'a receipt for another retraction is refused')
   t.match(wrong.json().errors, [{ pointer: '/receipt' }])
-  const receipt = await retractionReceipt(ctx, handoffId, police.manifest, retraction)
+  const retracted = await kit.pull()
+  t.same([retracted.retracted, retracted.refused], [[handoffId], []], 'de-police’s kit verified the retraction and receipted it')
+  t.match(kit.retractions, [{ claims: { handoff_id: handoffId, report_id: reportId } }], 'handing it to the partner’s onRetraction')
+  const receipt = (await kit.retractionReceipt(handoffId))!
+  const recorded = await ctx.database.pool.query('SELECT retraction_receipt FROM handoffs WHERE id = $1', [handoffId])
+  t.equal(recorded.rows[0].retraction_receipt, receipt, 'the retraction receipt the gateway recorded is the kit’s')
   const received = await post(receipt)
-  t.equal(received.statusCode, 200)
+  t.equal(received.statusCode, 200, 'the same receipt again answers the same')
   t.match(received.json().retraction, { state: 'received', sha256: digest, receipt })
-  t.equal((await post(receipt)).statusCode, 200, 'the same receipt again answers the same')
   t.equal((await post(await retractionReceipt(ctx, handoffId, police.manifest, retraction, { received_at: '2030-01-01T00:00:00Z' }))).statusCode, 409)
   t.same((await ctx.inbox()).json().retractions, [], 'nothing left to offer')
   t.same(await entryTypes(ctx, handoffId), [
@@ -118,26 +124,11 @@ t.test('a retraction reaches each destination as its handoff’s state calls for
 
 t.test('a pushed retraction: sent to the endpoint, and the receipt in its answer is taken', async (t) => {
   const tls = await certificate()
-  const bodies: Array<Record<string, string>> = []
-  const signatures: Array<string | undefined> = []
   let ctx: HandoffTestApp | undefined
-  const server = createServer(tls, (req, res) => {
-    let data = ''
-    req.on('data', (chunk) => (data += chunk))
-    req.on('end', async () => {
-      const body = JSON.parse(data)
-      bodies.push(body)
-      signatures.push(req.headers['signature-input'] as string | undefined)
-      const manifest = (await handoffs(ctx!)).get(DESTINATION)!.manifest
-      const receipt = body.retraction
-        ? await retractionReceipt(ctx!, body.handoff_id, manifest, body.retraction)
-        : await ctx!.receipt(body.id, body.manifest)
-      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ receipt }))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => server.close(resolve)))
-  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}/in` } })
+  // de-police's push endpoint runs the receiver kit: it verifies the handoff and the retraction and receipts both
+  const key = await newKitKey(DESTINATION)
+  const kit = await kitPartner(t, { tls, key, keys: () => appJwks(ctx!.app), path: '/in' })
+  ctx = await handoffTestApp(t, { delivery: { mode: 'push', endpoint: kit.url }, keys: publishedKeys(key) })
   const pool = ctx.database.pool
   const push = createPushDelivery({
     pool,
@@ -152,11 +143,16 @@ t.test('a pushed retraction: sent to the endpoint, and the receipt in its answer
   t.equal(await push.step(), 1)
   t.equal((await retract(ctx, reportId)).statusCode, 200)
   t.equal(await push.step(), 1, 'the retraction is pushed')
-  t.equal(bodies.length, 2)
-  t.same(Object.keys(bodies[1]!).sort(), ['handoff_id', 'retraction', 'retraction_sha256'])
-  t.equal(bodies[1]!.handoff_id, handoffId)
-  t.match(signatures[1], /content-digest.*tag="hotline-gateway"/, 'signed like every request the gateway sends (RFC 9421)')
-  t.equal((await handoffs(ctx)).get(DESTINATION)!.retraction_state, 'received')
+  t.equal(kit.received.length, 2)
+  t.same(Object.keys(kit.received[1]!).sort(), ['handoff_id', 'retraction', 'retraction_sha256'])
+  t.equal(kit.received[1]!.handoff_id, handoffId)
+  t.match(kit.headers[1]?.['signature-input'], /content-digest.*tag="hotline-gateway"/, 'signed like every request the gateway sends (RFC 9421)')
+  t.same(kit.refusals, [], 'the kit verified both pushes')
+  const police = (await handoffs(ctx)).get(DESTINATION)!
+  t.equal(police.retraction_state, 'received')
+  t.equal(police.receipt, await kit.receipt(handoffId), 'the handoff receipt the gateway recorded is the kit’s')
+  t.equal(police.retraction_receipt, await kit.retractionReceipt(handoffId), 'and so is the retraction receipt')
+  t.ok(police.retraction_receipt, 'which the kit gave')
   t.equal(await push.step(), 0, 'nothing left to push')
   t.same(await entryTypes(ctx, handoffId), [
     'handoff.signed',
