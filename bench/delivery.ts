@@ -22,6 +22,7 @@ import { readDirectoryFile } from '../src/directory/directory-file.ts'
 import { createDirectoryService } from '../src/directory/directory-service.ts'
 import { EXAMPLE_DIRECTORY } from '../src/dev/dev-mode.ts'
 import { certificate } from '../test/helpers/tls.ts'
+import { cpuMeter } from './cpu.ts'
 import { freshDatabase } from './database.ts'
 import { recordFigures } from './result.ts'
 import { makePartner, pullPartner, pushPartner } from './delivery-partners.ts'
@@ -162,6 +163,7 @@ const LATENCY = `
 
 async function steady(authorization: string, pool: pg.Pool, rate = 500, seconds = 60) {
   const perTick = Math.max(1, Math.round(rate / 10)) // a batch every 100 ms, half to each partner's country
+  const meter = cpuMeter(gateways.map((g) => g.child))
   const started = performance.now()
   const backlog = sampler(pool, started)
   const sends: Array<Promise<void>> = []
@@ -210,6 +212,12 @@ async function steady(authorization: string, pool: pg.Pool, rate = 500, seconds 
     `SELECT count(*) FILTER (WHERE state = 'received') AS got, count(*) AS all FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline')`,
   )
   console.log(`delivery ratio: ${rows[0].got} receipted of ${rows[0].all} handoffs to the two partners (${(rows[0].got / rows[0].all).toFixed(3)})`)
+  printCpu(meter(Number(rows[0].got)), 'report, from intake to receipt')
+}
+
+/** CPU per unit of work, by who spent it: the partners, the IdP and the load generator all run in this process. */
+function printCpu(cpu: ReturnType<ReturnType<typeof cpuMeter>>, unit: string) {
+  console.log(`CPU µs per ${unit}: gateway ${cpu.server}, PostgreSQL ${cpu.postgres}, bench process (load, both partners, IdP) ${cpu.client}`)
 }
 
 /**
@@ -223,11 +231,13 @@ async function backlog(authorization: string, pool: pg.Pool, start: () => Promis
   const unreceipted = `SELECT count(*) AS n FROM handoffs WHERE participant_id IN ('nl-hotline', 'de-hotline') AND state <> 'received'`
   const waiting = await scalar(pool, unreceipted)
   const drainStart = performance.now()
+  const meter = cpuMeter(gateways.map((g) => g.child))
   const samples = sampler(pool, drainStart, () => scalar(pool, unreceipted))
   await start()
   while ((await scalar(pool, unreceipted)) > 0) await new Promise((resolve) => setTimeout(resolve, 100))
   const drainSeconds = (performance.now() - drainStart) / 1000
   samples.stop()
+  const cpu = meter(waiting)
   console.log(
     `intake: ${total} reports in ${intakeSeconds.toFixed(1)} s = ${(total / intakeSeconds).toFixed(0)}/s; ${waiting} handoffs waiting for the partners`,
   )
@@ -235,6 +245,7 @@ async function backlog(authorization: string, pool: pg.Pool, start: () => Promis
   console.log(
     `backlog of ${waiting} pushed/pulled, verified and receipted in ${drainSeconds.toFixed(1)} s = ${(waiting / drainSeconds).toFixed(0)} receipts/s`,
   )
+  printCpu(cpu, 'handoff of the backlog, delivered and receipted')
   recordFigures([
     {
       figure: 'backlog receipted',
