@@ -3,7 +3,15 @@
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { JWK } from 'jose'
-import { createReceiver, gatewayClient, partnerKey, pushHandler, generatePartnerKey, type PartnerKey } from '../src/receiver/index.ts'
+import {
+  createReceiver,
+  gatewayClient,
+  partnerKey,
+  pushHandler,
+  generatePartnerKey,
+  type PartnerKey,
+  type VerifiedHandoff,
+} from '../src/receiver/index.ts'
 
 export interface Partner {
   id: string
@@ -17,16 +25,26 @@ export async function makePartner(id: string): Promise<Partner> {
 }
 
 /** A push endpoint on loopback; its URL. */
-export async function pushPartner(partner: Partner, gateway: string, tls: { key: string; cert: string }): Promise<{ url: string; close(): void }> {
-  const receiver = createReceiver({ gateway, key: partner.key, participant: partner.id, onHandoff: () => undefined })
+export async function pushPartner(
+  partner: Partner,
+  gateway: string,
+  tls: { key: string; cert: string },
+  onHandoff: (handoff: VerifiedHandoff) => void = () => undefined,
+): Promise<{ url: string; close(): void }> {
+  const receiver = createReceiver({ gateway, key: partner.key, participant: partner.id, onHandoff })
   const server = createServer(tls, pushHandler(receiver))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/inbox`, close: () => server.close() }
 }
 
 /** Long-polls the inbox until stopped. */
-export function pullPartner(partner: Partner, gateway: string, token: () => Promise<string>): { stop(): Promise<void> } {
-  const receiver = createReceiver({ gateway, key: partner.key, participant: partner.id, onHandoff: () => undefined })
+export function pullPartner(
+  partner: Partner,
+  gateway: string,
+  token: () => Promise<string>,
+  onHandoff: (handoff: VerifiedHandoff) => void = () => undefined,
+): { stop(): Promise<void> } {
+  const receiver = createReceiver({ gateway, key: partner.key, participant: partner.id, onHandoff })
   const client = gatewayClient({ gateway, token })
   let stopped = false
   const loop = (async () => {

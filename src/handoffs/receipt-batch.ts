@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { auditEntryBytes, type AuditEvent } from '../state/commit.ts'
 import { HANDOFF_COLUMNS, type HandoffRow } from './handoff-store.ts'
-import { leaving } from './handoff-transitions.ts'
+import { leaving, lockedById } from './handoff-transitions.ts'
 import type { VerifiedMessage } from './signed-message.ts'
 
 /** One receipt of a batch as the destination posted it. */
@@ -29,12 +29,13 @@ const RECEIVED_MANY = `
   WITH input AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[])
                     AS i (id, jws, digest, kid, jwk, manifest_sha256, entry)),
+       t AS MATERIALIZED (${lockedById('$2::uuid[]')}),
        changed AS (
          UPDATE handoffs h SET state = 'received', receipt = i.jws, receipt_sha256 = i.digest, receipt_kid = i.kid,
                                receipt_jwk = i.jwk::jsonb, received_at = $9
-           FROM input i, reports r
-          WHERE h.id = i.id AND h.participant_id = $1 AND ${leaving('receive', 'h.state')}
-            AND h.manifest_sha256 = i.manifest_sha256 AND r.id = h.report_id
+           FROM input i, t, reports r
+          WHERE t.id = i.id AND h.id = t.id AND t.participant_id = $1 AND ${leaving('receive', 't.state')}
+            AND t.manifest_sha256 = i.manifest_sha256 AND r.id = h.report_id
          RETURNING ${HANDOFF_COLUMNS}, i.entry),
        entry AS (INSERT INTO audit_entries (entry) SELECT entry FROM changed RETURNING id, entry),
        linked AS (INSERT INTO handoff_audit (audit_entry_id, handoff_id) SELECT e.id, c.id FROM entry e JOIN changed c ON c.entry = e.entry)
@@ -113,11 +114,13 @@ const SENT_AND_RECEIVED = `
          UPDATE delivery_endpoints e SET failures = 0, open_until = NULL, last_error = NULL, updated_at = now()
            FROM (SELECT DISTINCT participant_id, endpoint FROM input) t
           WHERE e.participant_id = t.participant_id AND e.endpoint = t.endpoint AND e.failures > 0),
+       t AS MATERIALIZED (${lockedById('$1::uuid[]')}),
        changed AS (
          UPDATE handoffs h SET state = 'received', sent_at = $10, next_attempt_at = NULL, last_error = NULL, receipt = i.jws,
                                receipt_sha256 = i.digest, receipt_kid = i.kid, receipt_jwk = i.jwk::jsonb, received_at = $10
-           FROM input i
-          WHERE h.id = i.id AND h.participant_id = i.participant_id AND ${leaving('push', 'h.state')} AND h.manifest_sha256 = i.manifest_sha256
+           FROM input i, t
+          WHERE t.id = i.id AND h.id = t.id AND t.participant_id = i.participant_id AND ${leaving('push', 't.state')}
+            AND t.manifest_sha256 = i.manifest_sha256
          RETURNING h.id, h.created_at, i.sent_entry, i.receipt_entry),
        entry AS (
          INSERT INTO audit_entries (entry)
