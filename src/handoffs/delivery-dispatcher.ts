@@ -153,11 +153,16 @@ export function createDispatcher(options: DispatcherOptions) {
     }
   }
 
-  // the pushes answered with a receipt in the same turn: committed together, sent and received at once
-  const answered = createGroupCommit(async (items: AnsweredPush[]) => {
-    const taken = await sentAndReceived(pool, items, new Date())
-    return items.map((item) => taken.get(item.id))
-  })
+  // the pushes answered with a receipt, committed together (sent and received at once), two groups at
+  // most at a time: under load the groups grow instead of the statements (bench/README.md, session 6)
+  const answered = createGroupCommit(
+    async (items: AnsweredPush[]) => {
+      const taken = await sentAndReceived(pool, items, new Date())
+      return items.map((item) => taken.get(item.id))
+    },
+    100,
+    2,
+  )
 
   /**
    * A handoff whose push came back with a plain receipt, sent and received in one group commit; false
