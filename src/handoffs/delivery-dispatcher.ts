@@ -7,7 +7,7 @@ import { deadLettersTotal, deliveryLatency, intakeToReceipt, pushAttemptsTotal }
 import { createGroupCommit } from '../db/group-commit.ts'
 import type { Participant } from '../directory/participant.ts'
 import { receivedEvent } from './handoff-service.ts'
-import { sentAndReceived, type AnsweredPush } from './receipt-batch.ts'
+import { sentAndReceived, type AnsweredPush, type CheckedReceipt } from './receipt-batch.ts'
 import { commitChange } from '../state/commit.ts'
 import { changeWithEntry, linkEntries } from './handoff-audit.ts'
 import type { HandoffService } from './handoff-service.ts'
@@ -17,7 +17,7 @@ import { DEAD_LETTERED, SENT } from './handoff-transitions.ts'
 export interface DispatcherOptions {
   pool: pg.Pool
   directory: DirectoryService
-  handoffs: Pick<HandoffService, 'receipt' | 'retractionReceipt' | 'checkReceipt'>
+  handoffs: Pick<HandoffService, 'checkedReceipt' | 'retractionReceipt' | 'checkReceipt'>
   logger: Logger
   /** Signs each request (RFC 9421, with the gateway's published key): its header fields. */
   signRequest: RequestSigner
@@ -141,11 +141,13 @@ export function createDispatcher(options: DispatcherOptions) {
     const outcome = await mode.deliver(row, target, context)
     if (stopping.signal.aborted) return // not the target's fault: the lease runs out and it is sent again
     if (!outcome.ok) return retryLater(row, target, outcome.error)
-    if (row.kind === 'handoff' && outcome.receipt && (await receivedAtOnce(mode, row, destination, target, outcome.receipt))) return
+    const checked = row.kind === 'handoff' && outcome.receipt ? await options.handoffs.checkReceipt(destination, row.id, outcome.receipt) : undefined
+    if (checked && (await receivedAtOnce(mode, row, destination, target, checked))) return
     await markSent(mode, row, target)
     if (!outcome.receipt || row.kind === 'renotice') return // a re-notice is answered by a status, not a receipt
     try {
-      await (row.kind === 'handoff' ? options.handoffs.receipt : options.handoffs.retractionReceipt)(row.id, destination, outcome.receipt)
+      if (checked) await options.handoffs.checkedReceipt(destination, checked)
+      else await options.handoffs.retractionReceipt(row.id, destination, outcome.receipt)
     } catch (error) {
       // the destination can still post a good receipt itself
       logger.warn({ handoff: row.id, destination: row.participant_id, err: error }, `the receipt in a ${mode.mode} answer (${row.kind}) was refused`)
@@ -168,8 +170,13 @@ export function createDispatcher(options: DispatcherOptions) {
    * A handoff whose push came back with a plain receipt, sent and received in one group commit; false
    * when the receipt or the row is anything else (then the two single steps answer it as before).
    */
-  async function receivedAtOnce(mode: DeliveryMode, row: Leased, destination: Participant, target: string, receipt: string): Promise<boolean> {
-    const checked = await options.handoffs.checkReceipt(destination, row.id, receipt)
+  async function receivedAtOnce(
+    mode: DeliveryMode,
+    row: Leased,
+    destination: Participant,
+    target: string,
+    checked: CheckedReceipt,
+  ): Promise<boolean> {
     const plain = checked.plain
     if (!plain) return false
     const createdAt = await answered({

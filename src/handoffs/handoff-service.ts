@@ -35,9 +35,13 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
   }
 
   async function receipt(id: string, participant: Participant, jws: string) {
-    const digest = sha256Hex(jws)
-    const verification = await verifyOutside(participant, jws, HANDOFF_RECEIPT_TYP, 'receipt')
-    return (await receivedAtOnce(id, participant, jws, digest, verification.message)) ?? lockedReceipt(id, participant, jws, digest, verification)
+    return checkedReceipt(participant, await checkReceipt(participant, id, jws))
+  }
+
+  /** A receipt checkReceipt has verified: in one statement when plain, else as lockedReceipt answers it. */
+  async function checkedReceipt(participant: Participant, checked: CheckedReceipt) {
+    const { handoff_id: id, receipt: jws, digest } = checked
+    return (await receivedAtOnce(id, participant, jws, digest, checked.plain)) ?? lockedReceipt(id, participant, jws, digest, checked.verification)
   }
 
   /**
@@ -67,8 +71,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
    * The common case in one statement, without a transaction: a good receipt for a handoff that waits
    * for one. Anything else (undefined) is left to lockedReceipt, which answers it as it always did.
    */
-  async function receivedAtOnce(id: string, participant: Participant, jws: string, digest: string, verified: VerifiedMessage | undefined) {
-    const signed = await plainReceipt(verified, id)
+  async function receivedAtOnce(id: string, participant: Participant, jws: string, digest: string, signed: VerifiedMessage | undefined) {
     if (!signed) return undefined
     const at = new Date()
     const manifestSha256 = signed.claims.manifest_sha256 as string
@@ -261,7 +264,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     })
   }
 
-  return { get, receipt, receipts, checkReceipt, status, redeliver, retractionReceipt }
+  return { get, receipt, receipts, checkReceipt, checkedReceipt, status, redeliver, retractionReceipt }
 }
 
 /** A verified receipt whose claims follow their schema and name `id`: what the one-statement paths take. */
