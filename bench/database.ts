@@ -8,6 +8,12 @@ export async function freshDatabase(name: string): Promise<string> {
   await admin.connect()
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   await admin.query(`CREATE DATABASE ${name}`)
+  // BENCH_EXPLAIN_MS=n: PostgreSQL logs the plan of every statement of the bench's database slower than n ms
+  // (auto_explain, loaded per session: no restart, nothing else affected), to find the statement a load slows down
+  if (process.env.BENCH_EXPLAIN_MS) {
+    await admin.query(`ALTER DATABASE ${name} SET session_preload_libraries = 'auto_explain'`)
+    await admin.query(`ALTER DATABASE ${name} SET auto_explain.log_min_duration = ${Number(process.env.BENCH_EXPLAIN_MS)}`)
+  }
   await admin.end()
   const url = new URL(ADMIN)
   url.pathname = `/${name}`

@@ -63,9 +63,10 @@ function entering(move: MoveName, column: string): string {
  * The handoffs named in `ids` (an SQL uuid[] expression), locked in id order, with what a move's guard
  * reads. A statement that moves handoffs it is given by id joins them here and guards on these columns,
  * never on `handoffs` directly: addressed by primary key alone, the planner cannot choose instead a
- * partial index of waiting handoffs (handoffs_inbox, handoffs_push) that statistics taken while few
- * waited call tiny, and then scan a whole backlog for every batch of receipts (bench/README.md,
- * session 6: 131 ms for each batch of 100 during a 50,000 backlog).
+ * partial index of waiting handoffs (handoffs_inbox, handoffs_available, handoffs_push) that
+ * statistics taken while few waited call tiny, and then scan a whole backlog for every batch
+ * (bench/README.md, session 6: 131 ms for each batch of 100 receipts during a 50,000 backlog; the
+ * inbox's fetch ANDed the whole of handoffs_available with the primary key).
  */
 export function lockedById(ids: string): string {
   return `SELECT id, participant_id, state, manifest_sha256 FROM handoffs WHERE id = ANY(${ids}) ORDER BY id FOR UPDATE`
@@ -97,7 +98,8 @@ export const RECEIVED = `
 
 // fetch: the first fetch of each marks it sent; a concurrent fetch waits on the row and then finds it sent
 export const FETCHED = `
-  UPDATE handoffs SET state = 'sent', sent_at = now() WHERE id = ANY($1::uuid[]) AND ${leaving('fetch')} RETURNING id`
+  WITH t AS MATERIALIZED (${lockedById('$1::uuid[]')})
+  UPDATE handoffs h SET state = 'sent', sent_at = now() FROM t WHERE h.id = t.id AND ${leaving('fetch', 't.state')} RETURNING h.id`
 
 // deadLetter: one process gives up on it; the entry is written only if the row changed
 export const DEAD_LETTERED = `
