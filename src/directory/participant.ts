@@ -11,7 +11,7 @@ export interface Participant {
   incident_types?: string[]
   urgent_contact?: { phone?: string; email?: string; available: '24/7' | 'office_hours' }
   delivery:
-    | { mode: 'push'; endpoint: string; urgent_endpoint?: string; notify_endpoint?: string }
+    | { mode: 'push'; endpoint: string; concurrency?: number; urgent_endpoint?: string; notify_endpoint?: string }
     | { mode: 'pull'; urgent_endpoint?: string; notify_endpoint?: string }
   formats: ReportFormat[]
   services?: string[]

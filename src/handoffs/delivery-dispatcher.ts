@@ -108,12 +108,13 @@ export function createDispatcher(options: DispatcherOptions) {
     return rows.map((row) => track(mode, row, byId.get(row.participant_id)!))
   }
 
-  /** Each target's free slots in this process, within the overall bound. */
+  /** Each target's free slots in this process (its destination's `delivery.concurrency`, or the default), within the overall bound. */
   function withFreeSlots(served: Array<Omit<Wanted, 'slots'>>): Wanted[] {
     let free = overall - running.size
     const wanted: Wanted[] = []
     for (const { destination, target } of served) {
-      const slots = Math.min(perTarget - (inFlight.get(slotKey(destination.id, target)) ?? 0), free)
+      const limit = (destination.delivery.mode === 'push' ? destination.delivery.concurrency : undefined) ?? perTarget
+      const slots = Math.min(limit - (inFlight.get(slotKey(destination.id, target)) ?? 0), free)
       if (slots <= 0) continue
       wanted.push({ destination, target, slots })
       free -= slots

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import type { Participant } from '../../src/directory/participant.ts'
 import { remoteJwks } from '../../src/receiver/index.ts'
 import { gatewayEnv } from '../helpers/gateway-env.ts'
 import { kitPartner, newKitKey, publishedKeys } from '../helpers/kit-partner.ts'
@@ -33,13 +34,13 @@ async function endpoint(t: Test, answer: (body: { id: string }, res: import('nod
   }
 }
 
-t.test('a destination that hangs holds none of another destination’s handoffs, and trips its own breaker', async (t) => {
-  const hanging = await endpoint(t, () => undefined) // takes the request, never answers
+/** de-police pushed as `police` says, de-hotline running the receiver kit: the gateway, its pool, and a way to send a case. */
+async function twoDestinations(t: Test, police: Participant['delivery']) {
   // de-hotline runs the receiver kit: it verifies each push and answers with its signed receipt
   const hotlineKey = await newKitKey('de-hotline')
   let gatewayUrl = ''
   const healthy = await kitPartner(t, { tls, key: hotlineKey, keys: () => remoteJwks(gatewayUrl) })
-  const directory = await directoryWithKey(signingKey(), { delivery: { mode: 'push', endpoint: hanging.url } }) // de-police
+  const directory = await directoryWithKey(signingKey(), { delivery: police }) // de-police
   Object.assign(
     directory.participants.find((p) => p.id === 'de-hotline')!,
     {
@@ -51,18 +52,25 @@ t.test('a destination that hangs holds none of another destination’s handoffs,
   const gateway = await startGateway({ ...env, NODE_EXTRA_CA_CERTS: tls.file })
   t.teardown(() => gateway.stop())
   gatewayUrl = gateway.url
-
   const token = await idp.tokenFor('exampletube')
-  const cases = 8
-  for (let i = 0; i < cases; i++) {
-    const report = urgentCase(`isolated_${i}`)
+  /** An urgent case for both destinations; the report's id. */
+  const sendCase = async (name: string) => {
     const res = await fetch(`${gateway.url}/v1/reports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(report),
+      body: JSON.stringify(urgentCase(name)),
     })
-    t.equal(res.status, 202, `report ${i} accepted`)
+    t.equal(res.status, 202, `${name} accepted`)
+    return ((await res.json()) as { id: string }).id
   }
+  return { healthy, pool, gateway, sendCase }
+}
+
+t.test('a destination that hangs holds none of another destination’s handoffs, and trips its own breaker', async (t) => {
+  const hanging = await endpoint(t, () => undefined) // takes the request, never answers
+  const { healthy, pool, gateway, sendCase } = await twoDestinations(t, { mode: 'push', endpoint: hanging.url })
+  const cases = 8
+  for (let i = 0; i < cases; i++) await sendCase(`isolated_${i}`)
   const handoffsTo = async (destination: string) =>
     (await pool.query('SELECT id, state, receipt FROM handoffs WHERE participant_id = $1', [destination])).rows as Array<{
       id: string
@@ -104,4 +112,22 @@ t.test('a destination that hangs holds none of another destination’s handoffs,
   )
   const stopped = await gateway.stop('SIGTERM')
   t.equal(stopped.code, 0, 'stops cleanly with deliveries in flight')
+})
+
+t.test('a destination’s delivery.concurrency bounds the pushes held open at its endpoint', async (t) => {
+  const hanging = await endpoint(t, () => undefined) // holds every push open: in flight until the gateway gives up on it
+  const { pool, sendCase } = await twoDestinations(t, { mode: 'push', endpoint: hanging.url, concurrency: 3 })
+  for (let i = 0; i < 8; i++) await sendCase(`bounded_${i}`)
+  await until('three pushes held open at de-police’s endpoint at once', async () => hanging.mostOpen() >= 3)
+
+  // one more case: its push to de-hotline comes from a dispatch made while de-police's three are held,
+  // which would lease more of de-police's waiting handoffs if its endpoint had a free slot
+  const last = await sendCase('bounded_last')
+  await until('the last case is receipted by de-hotline', async () => {
+    const { rows } = await pool.query(`SELECT state FROM handoffs WHERE report_id = $1 AND participant_id = 'de-hotline'`, [last])
+    return rows[0]?.state === 'received'
+  })
+  t.equal(hanging.mostOpen(), 3, 'never more than its concurrency (3) held open, though 6 more waited')
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM handoffs WHERE participant_id = 'de-police' AND state = 'ready'`)
+  t.equal(rows[0].n, 9, 'de-police’s nine handoffs all still wait for it')
 })
