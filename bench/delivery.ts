@@ -303,6 +303,12 @@ if (mode === 'steady' || mode === 'backlog') {
   for (const partner of [pushed, pulled])
     directory.participants.find((p) => p.id === partner.id)!.keys = { jwks: { keys: [partner.publicJwk as Record<string, string>] } }
 }
+// BENCH_PUSH_CONCURRENCY=n: the push partner's delivery.concurrency (pushes in flight per gateway process)
+const pushDelivery = (endpoint: string) => ({
+  mode: 'push' as const,
+  endpoint,
+  ...(process.env.BENCH_PUSH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_PUSH_CONCURRENCY) } : {}),
+})
 // BENCH_PROCESSES=N: N gateway processes on the one database, the intake batches spread over them in turn
 const gateways = await Promise.all(Array.from({ length: Number(process.env.BENCH_PROCESSES ?? 1) }, () => startGateway(env)))
 const gateway = gateways[0]!
@@ -322,7 +328,7 @@ try {
       pool,
       async (onHandoff) => {
         push = await pushPartner(pushed, gateway.url, tls, onHandoff)
-        directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = { mode: 'push', endpoint: push.url }
+        directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = pushDelivery(push.url)
         await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
         pull = pullPartner(pulled, gateway.url, async () => pullToken, onHandoff)
       },
@@ -330,7 +336,7 @@ try {
     )
   } else if (mode === 'steady') {
     push = await pushPartner(pushed, gateway.url, tls)
-    directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = { mode: 'push', endpoint: push.url }
+    directory.participants.find((p) => p.id === 'nl-hotline')!.delivery = pushDelivery(push.url)
     await createDirectoryService({ pool }).publish(directory, { actor: 'bench' })
     await new Promise((resolve) => setTimeout(resolve, 1_200)) // DIRECTORY_CACHE_MS: every process sees it
     const pullToken = await token(issuer.issuer, 'de-hotline')
