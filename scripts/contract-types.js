@@ -62,6 +62,18 @@ const TARGETS = [
     },
   },
   {
+    file: 'src/contract/directory.v1.ts',
+    source: 'schemas/directory.v1.json',
+    name: 'DirectoryDocument',
+    names: {
+      'participant.v1.json': 'Participant',
+    },
+    // shared definitions another target already writes are imported from it, not written twice
+    imports: {
+      './report.v1.ts': { 'defs/incident-type.json': 'IncidentType', 'defs/country.json': 'Country' },
+    },
+  },
+  {
     file: 'src/contract/environment.ts',
     module: 'src/config/environment.ts',
     name: 'Environment',
@@ -89,7 +101,8 @@ const constraintOnly = (schema) =>
   Object.values(schema.properties ?? {}).every((value) => value === true)
 
 /** One schema, self-contained, in the shapes the generator reads. */
-function selfContained(rootPath, names) {
+function selfContained(rootPath, names, imports = {}) {
+  const imported = Object.assign({}, ...Object.values(imports))
   const definitions = {}
   const visiting = new Set()
 
@@ -98,6 +111,7 @@ function selfContained(rootPath, names) {
     const url = new URL(ref, SCHEMA_BASE + base)
     const key = url.href.slice(SCHEMA_BASE.length)
     const [file, pointer = ''] = key.split('#')
+    if (imported[key]) return { tsType: imported[key] }
     const name = names[key] ?? names[`${file}#${pointer}`]
     const target =
       WIDENED[key] ??
@@ -150,10 +164,11 @@ function environmentSchema(schema) {
 
 async function generate(target) {
   let schema
-  if (target.source) schema = selfContained(target.source.slice('schemas/'.length), target.names)
+  if (target.source) schema = selfContained(target.source.slice('schemas/'.length), target.names, target.imports)
   else schema = environmentSchema((await import(new URL(target.module, ROOT).href)).environmentSchema)
   const from = target.source ?? target.module
-  const banner = `// Generated from ${from} by scripts/contract-types.js (npm run contract:types): do not edit.`
+  const imports = Object.entries(target.imports ?? {}).map(([from, names]) => `import type { ${Object.values(names).join(', ')} } from '${from}'\n`)
+  const banner = `// Generated from ${from} by scripts/contract-types.js (npm run contract:types): do not edit.\n${imports.join('')}`
   const code = await compile(schema, target.name, {
     bannerComment: banner,
     additionalProperties: false,

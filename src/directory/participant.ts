@@ -1,27 +1,18 @@
 import type { FieldIssue } from '../errors/gateway-error.ts'
 
-export type ParticipantKind = 'hotline' | 'law_enforcement' | 'platform' | 'auditor' | 'operator'
-export type ReportFormat = 'canonical_v1' | 'cybertipline_xml' | 'dsa_notice_v1'
+import type { DirectoryDocument as DirectorySchema, Participant as ParticipantSchema } from '../contract/directory.v1.ts'
 
-export interface Participant {
-  id: string
-  name: string
-  kind: ParticipantKind
-  countries: string[]
-  incident_types?: string[]
-  urgent_contact?: { phone?: string; email?: string; available: '24/7' | 'office_hours' }
-  delivery:
-    | { mode: 'push'; endpoint: string; concurrency?: number; urgent_endpoint?: string; notify_endpoint?: string }
-    | { mode: 'pull'; urgent_endpoint?: string; notify_endpoint?: string }
-  formats: ReportFormat[]
-  services?: string[]
-  accepts_notices?: boolean
+// The directory's types come from schemas/directory.v1.json and participant.v1.json (src/contract/, npm
+// run contract:types): a schema change the code does not follow fails to compile. Only `keys` is
+// wider in the code (a JWK as a record of strings, as jose takes it); Ajv checks its members.
+export type ParticipantKind = ParticipantSchema['kind']
+export type ReportFormat = ParticipantSchema['formats'][number]
+
+export interface Participant extends Omit<ParticipantSchema, 'keys'> {
   keys?: { jwks: { keys: Array<Record<string, string>> } } | { jwks_uri: string }
-  clients: string[]
 }
 
-export interface DirectoryDocument {
-  schema_version: '1'
+export interface DirectoryDocument extends Omit<DirectorySchema, 'participants'> {
   participants: Participant[]
 }
 

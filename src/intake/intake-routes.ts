@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { principalOf } from '../auth/principal.ts'
+import { principalOf } from '../http/principal.ts'
 import type { OperationHandlers } from '../http/operations.ts'
 import type { DsaNoticeValidator } from '../formats/dsa-notice.ts'
 import { JSON_REPORT } from '../formats/json-report.ts'

@@ -1,4 +1,4 @@
-import { principalOf } from '../auth/principal.ts'
+import { principalOf } from '../http/principal.ts'
 import type { OperationHandlers } from '../http/operations.ts'
 import type { CanonicalReport } from '../contract/report.ts'
 import { versionedHandlers } from '../state/versioned-routes.ts'

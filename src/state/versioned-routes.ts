@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { OperationHandler } from '../http/operations.ts'
+import { principalOf } from '../http/principal.ts'
 import { problem } from '../http/problems.ts'
 import type { StoredVersion } from './versioned-store.ts'
 
@@ -50,5 +51,5 @@ export function versionedHandlers<D>(store: Store<D>, field: string, what: strin
 }
 
 export function actor(request: FastifyRequest): string {
-  return request.principal!.participant.id
+  return principalOf(request).participant.id
 }
