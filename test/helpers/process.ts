@@ -119,9 +119,11 @@ function collect(child: ChildProcess): Promise<Finished> {
   })
 }
 
+// NODE_V8_COVERAGE (set by c8 in `npm test`) passes through, so that the processes a test starts count
+// towards the coverage of src/ too.
 function baseEnv(): NodeJS.ProcessEnv {
-  const { PATH, HOME, TMPDIR } = process.env
-  return { PATH, HOME, TMPDIR, NODE_ENV: 'test', LOG_LEVEL: 'info' }
+  const { PATH, HOME, TMPDIR, NODE_V8_COVERAGE } = process.env
+  return { PATH, HOME, TMPDIR, NODE_V8_COVERAGE, NODE_ENV: 'test', LOG_LEVEL: 'info' }
 }
 
 /** Waits (polling every 100 ms) until `check` holds; gives up after `ms`, naming `what`. */
