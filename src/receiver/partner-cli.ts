@@ -36,9 +36,11 @@ const PARTNER_HELP = `Usage (a partner's side of the exchange; the same code as 
       With --register (an administrator's token), once listening it makes --public-url (else its own
       https address) the participant's push endpoint in the directory. Against a development gateway,
       --participant ID is enough: it listens with the gateway's development certificate and registers.
+      SIGTERM or Ctrl-C stops it cleanly: the pushes in flight are answered first.
   hotline-gateway partner pull --key FILE --gateway URL [--out DIR | --forward URL] [--once]
       Fetches your inbox, verifies and stores each handoff (and each retraction), and posts its
-      receipt; unless --once, long-polls for what is signed next (the gateway answers at once).
+      receipt; unless --once, long-polls for what is signed next (the gateway answers at once) until
+      SIGTERM or Ctrl-C.
       Anything refused is left unreceipted: it comes again when pull is started again.
   hotline-gateway partner status HANDOFF STATUS [--reason CODE] [--outcome O] [--occurred-at TIME] --key FILE --gateway URL
       Signs and posts a status message: received, assessing, assessed (--outcome illegal, not_illegal
@@ -138,7 +140,27 @@ async function serve(values: Values): Promise<number> {
   const listening = `${tls ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}/`
   console.log(`partner serve: listening on ${listening}`)
   if (participant) console.log(await registerPushEndpoint(adminClient(values, dev), participant, values['public-url'] ?? listening))
-  return -1 // runs until a signal
+  await stopSignal()
+  // no new pushes; each one in flight is finished (stored, answered with its receipt); a stuck one is cut after 10 s
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const cut = setTimeout(() => server.closeAllConnections(), 10_000)
+  await closed
+  clearTimeout(cut)
+  console.log('partner serve: stopped')
+  return 0
+}
+
+/**
+ * Resolves on SIGTERM or SIGINT: a service manager stops a partner's process cleanly. What it was
+ * doing is safe to cut short: each handoff is stored atomically before it is receipted, and whatever
+ * the gateway has no receipt for comes again, and gets the same receipt.
+ */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve())
+    process.once('SIGINT', () => resolve())
+  })
 }
 
 /** --tls-cert and --tls-key, or (development) the certificate the development gateway made for its partners and trusts. */
@@ -156,9 +178,15 @@ async function pull(values: Values): Promise<number> {
   const receiver = await receiverFrom(values, dev)
   const client = gatewayClient({ gateway: gatewayUrl(values, dev), token: tokenFor(values, dev, participantClient(values, dev)) })
   let cursor: string | undefined
+  const stopped = stopSignal().then(() => undefined)
+  if (!values.once) console.log(`partner pull: long-polling ${new URL('/v1/inbox', gatewayUrl(values, dev))} (SIGTERM or Ctrl-C stops it)`)
   for (;;) {
     // a long poll: the gateway answers as soon as something new is signed for us (or after 30 s)
-    const outcome = await receiver.pull(client, { ...(cursor ? { cursor } : {}), ...(values.once ? {} : { wait: 30 }) })
+    const outcome = await Promise.race([receiver.pull(client, { ...(cursor ? { cursor } : {}), ...(values.once ? {} : { wait: 30 }) }), stopped])
+    if (!outcome) {
+      console.log('partner pull: stopped')
+      return 0
+    }
     cursor = outcome.cursor
     for (const item of outcome.refused) console.error(`refused ${item.id}: ${item.code}: ${item.message}`)
     if (values.once) {

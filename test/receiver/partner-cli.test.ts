@@ -165,5 +165,12 @@ t.test(
     const pullAgain = await runCli(['partner', 'pull', '--key', hotline.file, '--gateway', gateway.url, '--out', pulled, '--once'], token)
     t.match(pullAgain.stdout, /0 received, 1 retracted, 0 re-notices, 0 refused/, `partner pull --once: ${pullAgain.stderr}`)
     t.equal(await retraction('de-hotline'), 'received', 'the gateway verified the pulled retraction’s receipt')
+
+    // as a service: long-polling until its service manager stops it, then a clean exit
+    const puller = await startCommand(t, ['partner', 'pull', '--key', hotline.file, '--gateway', gateway.url, '--out', pulled], token, /long-polling/)
+    const exited = new Promise<number | null>((resolve) => puller.child.once('exit', (code) => resolve(code)))
+    puller.child.kill('SIGTERM')
+    t.equal(await exited, 0, 'partner pull exits 0 on SIGTERM, in the middle of a long poll')
+    t.match(puller.stdout(), /partner pull: stopped/)
   },
 )

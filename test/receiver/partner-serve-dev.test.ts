@@ -49,9 +49,10 @@ t.test('development mode: partner serve --participant registers its own address 
 
   // started again on the same port: the directory already names it, so no new version
   const { port } = new URL(endpoint)
-  const stopped = new Promise((resolve) => partner.child.once('exit', resolve))
+  const stopped = new Promise<number | null>((resolve) => partner.child.once('exit', (code) => resolve(code)))
   partner.child.kill('SIGTERM')
-  await stopped
+  t.equal(await stopped, 0, 'partner serve stops cleanly on SIGTERM')
+  t.match(partner.stdout(), /partner serve: stopped/)
   const again = await startCommand(t, ['partner', 'serve', '--participant', 'nl-hotline', '--out', out, '--port', port], partnerEnv, /registered.*/)
   t.equal(again.match[0], `registered already: nl-hotline takes pushes at ${endpoint}`)
   t.same((await pool.query('SELECT max(version)::int AS v FROM directory_versions')).rows, [{ v: rows[0].version }], 'no new directory version')
