@@ -40,8 +40,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
 
   /** A receipt checkReceipt has verified: in one statement when plain, else as lockedReceipt answers it. */
   async function checkedReceipt(participant: Participant, checked: CheckedReceipt) {
-    const { handoff_id: id, receipt: jws, digest } = checked
-    return (await receivedAtOnce(id, participant, jws, digest, checked.plain)) ?? lockedReceipt(id, participant, jws, digest, checked.verification)
+    return (await receivedAtOnce(participant, checked)) ?? lockedReceipt(participant, checked)
   }
 
   /**
@@ -52,7 +51,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     const checked = await Promise.all(posted.map((item) => checkReceipt(participant, item.handoff_id, item.receipt)))
     return receiveMany(pool, participant.id, checked, {
       event: (c, signed, at) => receivedEvent(participant.id, c, signed, at),
-      single: (c) => lockedReceipt(c.handoff_id, participant, c.receipt, c.digest, c.verification),
+      single: (c) => lockedReceipt(participant, c),
       taken: (row) => {
         intakeToReceipt.observe((row.received_at!.getTime() - new Date(row.created_at).getTime()) / 1000)
         return presentHandoff({ ...row, statuses: [] }) // a handoff has statuses only after its receipt
@@ -71,7 +70,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
    * The common case in one statement, without a transaction: a good receipt for a handoff that waits
    * for one. Anything else (undefined) is left to lockedReceipt, which answers it as it always did.
    */
-  async function receivedAtOnce(id: string, participant: Participant, jws: string, digest: string, signed: VerifiedMessage | undefined) {
+  async function receivedAtOnce(participant: Participant, { handoff_id: id, receipt: jws, digest, plain: signed }: CheckedReceipt) {
     if (!signed) return undefined
     const at = new Date()
     const manifestSha256 = signed.claims.manifest_sha256 as string
@@ -84,7 +83,7 @@ export function createHandoffService({ pool, keysOf }: { pool: pg.Pool; keysOf: 
     return row && presentHandoff({ ...row, statuses: [] }) // a handoff has statuses only after its receipt
   }
 
-  async function lockedReceipt(id: string, participant: Participant, jws: string, digest: string, verification: { result(): VerifiedMessage }) {
+  async function lockedReceipt(participant: Participant, { handoff_id: id, receipt: jws, digest, verification }: CheckedReceipt) {
     let tookSeconds: number | undefined
     const receipted = await commitChange(pool, async (tx) => {
       const row = await addressedTo(tx, id, participant)

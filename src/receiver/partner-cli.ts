@@ -142,8 +142,7 @@ async function serve(values: Values): Promise<number> {
   if (participant) console.log(await registerPushEndpoint(adminClient(values, dev), participant, values['public-url'] ?? listening))
   await stopSignal()
   // no new pushes; each one in flight is finished (stored, answered with its receipt); a stuck one is cut after 10 s
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-  server.closeIdleConnections()
+  const closed = new Promise<void>((resolve) => server.close(() => resolve())) // closes the idle keep-alive connections too
   const cut = setTimeout(() => server.closeAllConnections(), 10_000)
   await closed
   clearTimeout(cut)
