@@ -95,6 +95,21 @@ const invalid: Array<[string, (d: DirectoryDocument) => void, string]> = [
     (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push', endpoint: 'http://hotline-fr.example.org/' } }),
     '/participants/12/delivery',
   ],
+  [
+    'a push concurrency of 0',
+    (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push', endpoint: 'https://hotline-fr.example.org/', concurrency: 0 } }),
+    '/participants/12/delivery/concurrency',
+  ],
+  [
+    'a push concurrency above 256',
+    (d) => d.participants.push({ ...newHotline, delivery: { mode: 'push', endpoint: 'https://hotline-fr.example.org/', concurrency: 257 } }),
+    '/participants/12/delivery/concurrency',
+  ],
+  [
+    'a concurrency on a pulling participant',
+    (d) => d.participants.push({ ...newHotline, delivery: { mode: 'pull', concurrency: 4 } as never }),
+    '/participants/12/delivery/concurrency',
+  ],
   ['an unknown property', (d) => d.participants.push({ ...newHotline, favourite_colour: 'blue' } as never), '/participants/12/favourite_colour'],
   [
     'a private key in the JWKS',
